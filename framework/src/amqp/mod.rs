@@ -1,0 +1,72 @@
+//! RabbitMQ: the shared connection, publishing with confirms, and the consumer loop.
+//!
+//! # Topology
+//!
+//! Domain events go to one durable topic exchange, [`EVENTS_EXCHANGE`], with routing keys
+//! `<module>.<entity>.<verb>`. Each consumer owns three durable queues:
+//!
+//! - `<queue>`, bound to the routing keys it wants;
+//! - `<queue>.retry`, where a failed message waits out its back-off (a per-message TTL) before
+//!   RabbitMQ dead-letters it back into `<queue>`;
+//! - `<queue>.dead`, where a message is parked after the attempt bound, for an operator.
+
+mod consumer;
+mod publisher;
+
+pub use consumer::{
+    Consumer, DeliveryOutcome, HandlerError, IncomingMessage, QueueSpec, declare_queue,
+};
+pub use publisher::{OutgoingMessage, Publisher};
+
+use deadpool_lapin::{Config, Pool, Runtime};
+use lapin::{Channel, ConnectionProperties};
+
+/// The durable topic exchange every domain event is published to.
+pub const EVENTS_EXCHANGE: &str = "helium.events";
+
+/// A cheap-to-clone handle on the process's RabbitMQ connection pool.
+///
+/// Connections are made on first use and replaced when broken, so a worker outlives a broker
+/// restart: it reports itself unready meanwhile and carries on when RabbitMQ returns.
+#[derive(Clone)]
+pub struct AmqpConnection {
+    pool: Pool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AmqpError {
+    #[error("cannot reach RabbitMQ: {0}")]
+    Pool(#[from] deadpool_lapin::PoolError),
+    #[error("RabbitMQ operation failed: {0}")]
+    Protocol(#[from] lapin::Error),
+    #[error("RabbitMQ refused to take the message")]
+    Refused,
+    #[error("invalid RabbitMQ URL: {0}")]
+    Url(String),
+    #[error("the RabbitMQ connection is closed")]
+    Disconnected,
+}
+
+impl AmqpConnection {
+    /// Builds the pool for `url` without connecting.
+    pub fn new(url: &str) -> Result<Self, AmqpError> {
+        url.parse::<lapin::uri::AMQPUri>().map_err(AmqpError::Url)?;
+        let config = Config { url: Some(url.to_owned()), ..Config::default() };
+        let pool = config
+            .create_pool(ConnectionProperties::default, Runtime::Tokio1)
+            .map_err(|error| AmqpError::Url(error.to_string()))?;
+        Ok(Self { pool })
+    }
+
+    /// Opens a channel on a pooled connection, connecting first if needed.
+    pub async fn channel(&self) -> Result<Channel, AmqpError> {
+        let connection = self.pool.get().await?;
+        Ok(connection.create_channel().await?)
+    }
+
+    /// The readiness probe's RabbitMQ check: a live connection can be had from the pool.
+    pub async fn check(&self) -> Result<(), AmqpError> {
+        let connection = self.pool.get().await?;
+        if connection.status().connected() { Ok(()) } else { Err(AmqpError::Disconnected) }
+    }
+}

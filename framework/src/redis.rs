@@ -1,0 +1,59 @@
+//! The pooled Redis connection shared by a process.
+
+use deadpool_redis::{Config, Connection, Pool, Runtime};
+
+/// A cheap-to-clone handle on the process's Redis pool.
+///
+/// The pool connects lazily: a worker starts, and reports itself unready, while Redis is down,
+/// instead of crashing into a restart loop.
+#[derive(Clone)]
+pub struct RedisConnection {
+    pool: Pool,
+    /// Prepended to every key this handle builds, so tests can share one Redis server.
+    key_prefix: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RedisError {
+    #[error("cannot reach Redis: {0}")]
+    Pool(#[from] deadpool_redis::PoolError),
+    #[error("Redis command failed: {0}")]
+    Command(#[from] redis::RedisError),
+    #[error("invalid Redis URL: {0}")]
+    Url(String),
+}
+
+impl RedisConnection {
+    /// Builds the pool for `url` without connecting.
+    pub fn new(url: &str) -> Result<Self, RedisError> {
+        Self::with_prefix(url, "helium")
+    }
+
+    /// Like [`RedisConnection::new`], with keys under `prefix` instead of `helium`.
+    pub fn with_prefix(url: &str, prefix: &str) -> Result<Self, RedisError> {
+        // Reject a malformed URL here, where the error can name the variable, rather than on
+        // the first command.
+        redis::Client::open(url).map_err(|error| RedisError::Url(error.to_string()))?;
+        let pool = Config::from_url(url)
+            .create_pool(Some(Runtime::Tokio1))
+            .map_err(|error| RedisError::Url(error.to_string()))?;
+        Ok(Self { pool, key_prefix: prefix.to_owned() })
+    }
+
+    /// Takes a connection from the pool, connecting if none is idle.
+    pub async fn get(&self) -> Result<Connection, RedisError> {
+        Ok(self.pool.get().await?)
+    }
+
+    /// The namespaced key `<prefix>:<module>:<purpose>:<id>` the design prescribes.
+    pub fn key(&self, module: &str, purpose: &str, id: &str) -> String {
+        format!("{}:{module}:{purpose}:{id}", self.key_prefix)
+    }
+
+    /// Sends `PING`; the readiness probe's Redis check.
+    pub async fn ping(&self) -> Result<(), RedisError> {
+        let mut connection = self.get().await?;
+        redis::cmd("PING").query_async::<String>(&mut connection).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,3 @@
+//! PostgreSQL entity processors.
+
+pub mod admin_account;

@@ -1,0 +1,13 @@
+//! What the manage module announces, as protobuf messages under `proto/manage`.
+
+#[allow(clippy::all)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/helium.manage.v1.rs"));
+}
+
+pub use generated::{AdminAccountCreated, AdminAccountDeleted};
+
+/// Routing key of [`AdminAccountCreated`].
+pub const ADMIN_ACCOUNT_CREATED: &str = "manage.admin_account.created";
+/// Routing key of [`AdminAccountDeleted`].
+pub const ADMIN_ACCOUNT_DELETED: &str = "manage.admin_account.deleted";
