@@ -34,7 +34,12 @@ impl Drop for TelemetryGuard {
 /// and continues with plain logs. Must run inside the Tokio runtime (the exporter uses it).
 pub fn init(service_name: &str, otel_collector: Option<&str>) -> TelemetryGuard {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let fmt = tracing_subscriber::fmt::layer().with_target(true);
+    // Colour codes only help a human at a terminal; collectors get plain text.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_target(true)
+        .with_ansi(colour)
+        .with_writer(std::io::stderr);
 
     let exporter = otel_collector.map(|endpoint| {
         opentelemetry_otlp::SpanExporter::builder()

@@ -1,0 +1,23 @@
+//! The `cron_executor` worker: runs the registered jobs every `SCAN_INTERVAL`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use helium_framework::cron::CronExecutor;
+use tokio_util::sync::CancellationToken;
+
+use super::Infra;
+use crate::jobs::{OutboxPurge, ConfigResync};
+
+pub async fn run(
+    infra: Infra,
+    scan_interval: Duration,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let mut executor = CronExecutor::new(infra.db.clone(), scan_interval);
+    executor.register(Arc::new(OutboxPurge { db: infra.db.clone() }));
+    executor.register(Arc::new(ConfigResync { configs: infra.configs() }));
+    tracing::info!(interval = ?scan_interval, "cron executor started");
+    executor.run(shutdown).await;
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! The `grpc` worker: every module's gRPC services behind one listener.
+//!
+//! Besides the modules' services it serves the standard `grpc.health.v1` service, server
+//! reflection (v1, and v1alpha for older tools such as grpcurl 1.8), and gRPC-Web over
+//! HTTP/1.1 so browser frontends can call it without a proxy.
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
+use tonic::transport::Server;
+use tonic_health::ServingStatus;
+
+pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    health_reporter.set_service_status("", ServingStatus::Serving).await;
+
+    let reflection_v1 = reflection().build_v1().context("building gRPC reflection")?;
+    let reflection_v1alpha =
+        reflection().build_v1alpha().context("building gRPC reflection (v1alpha)")?;
+
+    let address = listener.local_addr().context("reading the gRPC listen address")?;
+    tracing::info!(%address, "gRPC server listening");
+
+    // Report NOT_SERVING as soon as the drain starts, so balancers stop sending new calls
+    // while in-flight ones finish.
+    let draining = async move {
+        shutdown.cancelled().await;
+        health_reporter.set_service_status("", ServingStatus::NotServing).await;
+    };
+
+    Server::builder()
+        .accept_http1(true)
+        .layer(tonic_web::GrpcWebLayer::new())
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), draining)
+        .await
+        .context("the gRPC server failed")
+}
+
+fn reflection() -> tonic_reflection::server::Builder<'static> {
+    tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+}
