@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use helium_framework::migrations::MIGRATOR;
 use helium_framework::redis::RedisConnection;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
@@ -18,8 +19,6 @@ pub struct Options {
     pub run_migrations: bool,
 }
 
-/// The migrations, embedded so the binary can bring any database up to date by itself.
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
 impl Options {
     /// Connects to PostgreSQL and, unless `--skip-migration`, applies pending migrations.

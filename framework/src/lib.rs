@@ -15,6 +15,7 @@
 //! - [`error`]: the error every service returns and its mapping to gRPC statuses.
 //! - [`env`]: reading the process environment with errors that name the variable.
 //! - [`shutdown`]: the signal that starts a graceful stop.
+//! - [`migrations`]: the SQL migrations, embedded.
 
 #![forbid(unsafe_code)]
 #![forbid(clippy::unwrap_used)]
@@ -27,10 +28,13 @@ pub mod cron;
 pub mod env;
 pub mod error;
 pub mod health;
+pub mod migrations;
 pub mod outbox;
 pub mod processor;
 pub mod redis;
 pub mod shutdown;
 pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use kanau;
