@@ -4,6 +4,8 @@
 //! never see each other's rows. Redis keys and RabbitMQ queues are made unique per test with
 //! [`unique_name`].
 
+pub mod smtp;
+
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Executor, PgPool};
 use uuid::Uuid;
