@@ -69,16 +69,35 @@ pub async fn run(connections: &Options, command: AdminCommand) -> anyhow::Result
     match command {
         AdminCommand::List { limit, offset } => list(&admins, limit, offset).await,
         AdminCommand::Show { admin_id } => show(&admins, admin_id).await,
-        AdminCommand::Create { name, email, avatar, .. } => {
-            let Some(role) = role else { return Ok(ExitCode::FAILURE) };
-            create(&admins, CreateAdminRequest { name, role, email, avatar }).await
+        AdminCommand::Create {
+            name,
+            email,
+            avatar,
+            ..
+        } => {
+            let Some(role) = role else {
+                return Ok(ExitCode::FAILURE);
+            };
+            create(
+                &admins,
+                CreateAdminRequest {
+                    name,
+                    role,
+                    email,
+                    avatar,
+                },
+            )
+            .await
         }
         AdminCommand::Delete { admin_id, yes } => delete(&admins, admin_id, yes).await,
     }
 }
 
 async fn list(admins: &AdminAccountService, limit: u32, offset: u32) -> anyhow::Result<ExitCode> {
-    let accounts = admins.process(ListAdminsRequest { limit, offset }).await.map_err(plain)?;
+    let accounts = admins
+        .process(ListAdminsRequest { limit, offset })
+        .await
+        .map_err(plain)?;
     if accounts.is_empty() {
         outln!("No admin accounts found.");
         return Ok(ExitCode::SUCCESS);
@@ -86,8 +105,22 @@ async fn list(admins: &AdminAccountService, limit: u32, offset: u32) -> anyhow::
 
     outln!("Found {} admin account(s):", accounts.len());
     outln!();
-    outln!("{:<36} {:<20} {:<30} {:<30} {:<20}", "ID", "Role", "Name", "Email", "Created At");
-    outln!("{} {} {} {} {}", "-".repeat(36), "-".repeat(20), "-".repeat(30), "-".repeat(30), "-".repeat(20));
+    outln!(
+        "{:<36} {:<20} {:<30} {:<30} {:<20}",
+        "ID",
+        "Role",
+        "Name",
+        "Email",
+        "Created At"
+    );
+    outln!(
+        "{} {} {} {} {}",
+        "-".repeat(36),
+        "-".repeat(20),
+        "-".repeat(30),
+        "-".repeat(30),
+        "-".repeat(20)
+    );
     for account in &accounts {
         outln!(
             "{:<36} {:<20} {:<30} {:<30} {:<20}",
@@ -102,7 +135,10 @@ async fn list(admins: &AdminAccountService, limit: u32, offset: u32) -> anyhow::
 }
 
 async fn show(admins: &AdminAccountService, id: Uuid) -> anyhow::Result<ExitCode> {
-    let account = admins.process(GetAdminRequest { id }).await.map_err(plain)?;
+    let account = admins
+        .process(GetAdminRequest { id })
+        .await
+        .map_err(plain)?;
     outln!("Admin Account Details:");
     outln!("  ID: {}", account.id);
     outln!("  Name: {}", account.name);
@@ -126,7 +162,10 @@ async fn create(
 
 async fn delete(admins: &AdminAccountService, id: Uuid, yes: bool) -> anyhow::Result<ExitCode> {
     if !yes {
-        let account = admins.process(GetAdminRequest { id }).await.map_err(plain)?;
+        let account = admins
+            .process(GetAdminRequest { id })
+            .await
+            .map_err(plain)?;
         outln!("Admin account to delete:");
         print_summary(&account);
         outln!();
@@ -135,7 +174,10 @@ async fn delete(admins: &AdminAccountService, id: Uuid, yes: bool) -> anyhow::Re
             return Ok(ExitCode::SUCCESS);
         }
     }
-    admins.process(DeleteAdminRequest { id }).await.map_err(plain)?;
+    admins
+        .process(DeleteAdminRequest { id })
+        .await
+        .map_err(plain)?;
     outln!("Successfully deleted admin account: {id}");
     Ok(ExitCode::SUCCESS)
 }
@@ -156,7 +198,10 @@ fn confirm(question: &str) -> anyhow::Result<bool> {
     if answer.is_empty() {
         outln!();
     }
-    Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
 }
 
 fn timestamp(time: DateTime<Utc>) -> String {

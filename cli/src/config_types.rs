@@ -23,8 +23,14 @@ pub enum ConfigType {
 }
 
 impl ConfigType {
-    pub const ALL: [ConfigType; 6] =
-        [Self::Auth, Self::AdminJwt, Self::Telecom, Self::Shop, Self::Affiliate, Self::Mailer];
+    pub const ALL: [ConfigType; 6] = [
+        Self::Auth,
+        Self::AdminJwt,
+        Self::Telecom,
+        Self::Shop,
+        Self::Affiliate,
+        Self::Mailer,
+    ];
 
     /// The key in `application__config`.
     pub fn key(self) -> &'static str {

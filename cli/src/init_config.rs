@@ -28,7 +28,10 @@ pub async fn run(connections: &Options, force: bool) -> anyhow::Result<ExitCode>
     let redis = connections.redis().await?;
     let store = ConfigStore::new(db, redis);
 
-    outln!("Initializing {} configuration types...", ConfigType::ALL.len());
+    outln!(
+        "Initializing {} configuration types...",
+        ConfigType::ALL.len()
+    );
     outln!();
     let mut succeeded = 0;
     let mut failed = 0;
@@ -81,5 +84,9 @@ async fn write<C: ModuleConfig>(store: &ConfigStore, force: bool) -> Result<Outc
         store.save(&defaults).await?;
         return Ok(Outcome::Written);
     }
-    if store.insert_if_missing(&defaults).await? { Ok(Outcome::Written) } else { Ok(Outcome::Kept) }
+    if store.insert_if_missing(&defaults).await? {
+        Ok(Outcome::Written)
+    } else {
+        Ok(Outcome::Kept)
+    }
 }

@@ -1,5 +1,7 @@
 //! `helium-cli` run as a process, its output compared line by line with the operator book.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -12,7 +14,10 @@ fn test_redis_url() -> String {
 
 fn cli(db: Option<&TestDatabase>, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_helium-cli"));
-    command.env_clear().env("REDIS_URL", test_redis_url()).args(args);
+    command
+        .env_clear()
+        .env("REDIS_URL", test_redis_url())
+        .args(args);
     if let Some(db) = db {
         command.env("DATABASE_URL", &db.url);
     }
@@ -30,7 +35,12 @@ fn run_with_input(db: &TestDatabase, args: &[&str], input: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -43,7 +53,12 @@ fn stderr(output: &Output) -> String {
 }
 
 fn create_admin(db: &TestDatabase, name: &str, role: &str, email: &str) -> String {
-    let output = run(Some(db), &["admin", "create", "--name", name, "--role", role, "--email", email]);
+    let output = run(
+        Some(db),
+        &[
+            "admin", "create", "--name", name, "--role", role, "--email", email,
+        ],
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     let id_line = stdout(&output).lines().nth(1).unwrap().to_owned();
     id_line.trim_start_matches("  ID: ").to_owned()
@@ -74,7 +89,17 @@ async fn init_config_stores_six_configurations_and_reports_each() {
             .fetch_all(&db.pool)
             .await
             .unwrap();
-    assert_eq!(keys, ["admin-jwt", "affiliate", "auth", "mailer", "shop", "telecom"]);
+    assert_eq!(
+        keys,
+        [
+            "admin-jwt",
+            "affiliate",
+            "auth",
+            "mailer",
+            "shop",
+            "telecom"
+        ]
+    );
     db.drop_database().await;
 }
 
@@ -173,13 +198,26 @@ fn validate_config_names_the_bad_field() {
 
 #[test]
 fn validate_config_refuses_unknown_types_and_missing_files() {
-    let unknown = run(None, &["validate-config", "--config-type", "smtp", "x.json"]);
-    let missing = run(None, &["validate-config", "--config-type", "mailer", "/nonexistent.json"]);
+    let unknown = run(
+        None,
+        &["validate-config", "--config-type", "smtp", "x.json"],
+    );
+    let missing = run(
+        None,
+        &[
+            "validate-config",
+            "--config-type",
+            "mailer",
+            "/nonexistent.json",
+        ],
+    );
 
     assert_eq!(unknown.status.code(), Some(1));
     assert!(stderr(&unknown).starts_with("Error: unknown configuration type \"smtp\""));
     assert_eq!(missing.status.code(), Some(1));
-    assert!(stderr(&missing).starts_with("Error: cannot read configuration file /nonexistent.json"));
+    assert!(
+        stderr(&missing).starts_with("Error: cannot read configuration file /nonexistent.json")
+    );
 }
 
 #[tokio::test]
@@ -188,11 +226,29 @@ async fn admin_create_show_and_list_print_the_documented_layout() {
 
     let created = run(
         Some(&db),
-        &["admin", "create", "--name", "System Administrator", "--role", "SUPER-ADMIN",
-          "--email", "admin@example.com"],
+        &[
+            "admin",
+            "create",
+            "--name",
+            "System Administrator",
+            "--role",
+            "SUPER-ADMIN",
+            "--email",
+            "admin@example.com",
+        ],
     );
-    let id = stdout(&created).lines().nth(1).unwrap().trim_start_matches("  ID: ").to_owned();
-    create_admin(&db, "Support Team Lead", "customersupport", "support@example.com");
+    let id = stdout(&created)
+        .lines()
+        .nth(1)
+        .unwrap()
+        .trim_start_matches("  ID: ")
+        .to_owned();
+    create_admin(
+        &db,
+        "Support Team Lead",
+        "customersupport",
+        "support@example.com",
+    );
     let shown = run(Some(&db), &["admin", "show", &id]);
     let listed = run(Some(&db), &["admin", "list", "--limit", "10"]);
 
@@ -214,9 +270,22 @@ async fn admin_create_show_and_list_print_the_documented_layout() {
     assert_eq!(lines[1], "");
     assert_eq!(
         lines[2].trim_end(),
-        format!("{:<36} {:<20} {:<30} {:<30} Created At", "ID", "Role", "Name", "Email")
+        format!(
+            "{:<36} {:<20} {:<30} {:<30} Created At",
+            "ID", "Role", "Name", "Email"
+        )
     );
-    assert_eq!(lines[3], format!("{} {} {} {} {}", "-".repeat(36), "-".repeat(20), "-".repeat(30), "-".repeat(30), "-".repeat(20)));
+    assert_eq!(
+        lines[3],
+        format!(
+            "{} {} {} {} {}",
+            "-".repeat(36),
+            "-".repeat(20),
+            "-".repeat(30),
+            "-".repeat(30),
+            "-".repeat(20)
+        )
+    );
     assert!(lines[4].starts_with(&format!("{id} Super Admin          System Administrator")));
     assert!(lines[5].contains("Customer Support     Support Team Lead"));
     assert_eq!(lines.len(), 6);
@@ -227,10 +296,18 @@ async fn admin_create_show_and_list_print_the_documented_layout() {
 async fn admin_list_pages_with_limit_and_offset() {
     let db = TestDatabase::create().await;
     for index in 0..3 {
-        create_admin(&db, &format!("Admin {index}"), "moderator", &format!("a{index}@example.com"));
+        create_admin(
+            &db,
+            &format!("Admin {index}"),
+            "moderator",
+            &format!("a{index}@example.com"),
+        );
     }
 
-    let page = stdout(&run(Some(&db), &["admin", "list", "--limit", "1", "--offset", "1"]));
+    let page = stdout(&run(
+        Some(&db),
+        &["admin", "list", "--limit", "1", "--offset", "1"],
+    ));
 
     assert!(page.starts_with("Found 1 admin account(s):"));
     assert!(page.contains("Admin 1"));
@@ -242,11 +319,36 @@ async fn admin_create_refuses_bad_input_and_changes_nothing() {
     let db = TestDatabase::create().await;
     create_admin(&db, "First", "moderator", "taken@example.com");
     let cases: [(&[&str], &str); 4] = [
-        (&["--name", "X", "--role", "owner"], "Error: Invalid admin role \"owner\""),
-        (&["--name", "X", "--role", "moderator", "--email", "not-an-email"], "Error: email: "),
-        (&["--name", "X", "--role", "moderator", "--email", "TAKEN@example.com"],
-         "Error: an admin account with email TAKEN@example.com already exists"),
-        (&["--name", "  ", "--role", "moderator"], "Error: name must be between 1 and 100"),
+        (
+            &["--name", "X", "--role", "owner"],
+            "Error: Invalid admin role \"owner\"",
+        ),
+        (
+            &[
+                "--name",
+                "X",
+                "--role",
+                "moderator",
+                "--email",
+                "not-an-email",
+            ],
+            "Error: email: ",
+        ),
+        (
+            &[
+                "--name",
+                "X",
+                "--role",
+                "moderator",
+                "--email",
+                "TAKEN@example.com",
+            ],
+            "Error: an admin account with email TAKEN@example.com already exists",
+        ),
+        (
+            &["--name", "  ", "--role", "moderator"],
+            "Error: name must be between 1 and 100",
+        ),
     ];
 
     for (args, expected) in cases {
@@ -255,7 +357,11 @@ async fn admin_create_refuses_bad_input_and_changes_nothing() {
         let output = run(Some(&db), &full);
 
         assert_eq!(output.status.code(), Some(1), "{args:?}");
-        assert!(stderr(&output).starts_with(expected), "{args:?}: {}", stderr(&output));
+        assert!(
+            stderr(&output).starts_with(expected),
+            "{args:?}: {}",
+            stderr(&output)
+        );
     }
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM manage.admin_account")
         .fetch_one(&db.pool)
@@ -268,7 +374,12 @@ async fn admin_create_refuses_bad_input_and_changes_nothing() {
 #[tokio::test]
 async fn admin_delete_asks_first_and_only_yes_deletes() {
     let db = TestDatabase::create().await;
-    let id = create_admin(&db, "Old Administrator", "super_admin", "old-admin@example.com");
+    let id = create_admin(
+        &db,
+        "Old Administrator",
+        "super_admin",
+        "old-admin@example.com",
+    );
 
     let declined = run_with_input(&db, &["admin", "delete", &id], "n\n");
     let still_there = run(Some(&db), &["admin", "show", &id]);
@@ -282,9 +393,15 @@ async fn admin_delete_asks_first_and_only_yes_deletes() {
     );
     assert_eq!(stdout(&declined), format!("{prompt}Deletion cancelled.\n"));
     assert!(still_there.status.success());
-    assert_eq!(stdout(&confirmed), format!("{prompt}Successfully deleted admin account: {id}\n"));
+    assert_eq!(
+        stdout(&confirmed),
+        format!("{prompt}Successfully deleted admin account: {id}\n")
+    );
     assert_eq!(gone.status.code(), Some(1));
-    assert_eq!(stderr(&gone), format!("Error: Admin account not found: {id}\n"));
+    assert_eq!(
+        stderr(&gone),
+        format!("Error: Admin account not found: {id}\n")
+    );
     db.drop_database().await;
 }
 
@@ -295,13 +412,22 @@ async fn admin_delete_with_yes_skips_the_prompt_and_records_an_event() {
 
     let output = run(Some(&db), &["admin", "delete", &id, "--yes"]);
 
-    assert_eq!(stdout(&output), format!("Successfully deleted admin account: {id}\n"));
+    assert_eq!(
+        stdout(&output),
+        format!("Successfully deleted admin account: {id}\n")
+    );
     let events: Vec<String> =
         sqlx::query_scalar("SELECT routing_key FROM public.outbox_event ORDER BY id")
             .fetch_all(&db.pool)
             .await
             .unwrap();
-    assert_eq!(events, ["manage.admin_account.created", "manage.admin_account.deleted"]);
+    assert_eq!(
+        events,
+        [
+            "manage.admin_account.created",
+            "manage.admin_account.deleted"
+        ]
+    );
     db.drop_database().await;
 }
 
@@ -316,8 +442,15 @@ async fn a_malformed_admin_id_is_refused_before_touching_the_database() {
 #[test]
 fn database_problems_get_the_documented_messages() {
     let missing = run(None, &["admin", "list"]);
-    let unreachable =
-        run(None, &["--database-url", "postgres://postgres@127.0.0.1:1/helium", "admin", "list"]);
+    let unreachable = run(
+        None,
+        &[
+            "--database-url",
+            "postgres://postgres@127.0.0.1:1/helium",
+            "admin",
+            "list",
+        ],
+    );
 
     assert_eq!(missing.status.code(), Some(1));
     assert_eq!(

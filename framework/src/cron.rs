@@ -41,7 +41,11 @@ pub struct CronExecutor {
 
 impl CronExecutor {
     pub fn new(db: PgPool, interval: Duration) -> Self {
-        Self { db, jobs: Vec::new(), interval }
+        Self {
+            db,
+            jobs: Vec::new(),
+            interval,
+        }
     }
 
     pub fn register(&mut self, job: Arc<dyn CronJob>) {
@@ -126,7 +130,9 @@ fn lock_id(job_name: &str) -> i64 {
     const PRIME: u64 = 0x0000_0100_0000_01b3;
     let hash = format!("helium.cron.{job_name}")
         .bytes()
-        .fold(OFFSET_BASIS, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(PRIME));
+        .fold(OFFSET_BASIS, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(PRIME)
+        });
     i64::from_ne_bytes(hash.to_ne_bytes())
 }
 

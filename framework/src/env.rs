@@ -30,10 +30,13 @@ where
 {
     match std::env::var(name) {
         Ok(value) if !value.trim().is_empty() => {
-            value.trim().parse().map_err(|error: T::Err| EnvError::Invalid {
-                name,
-                reason: format!("{value:?}: {error}"),
-            })
+            value
+                .trim()
+                .parse()
+                .map_err(|error: T::Err| EnvError::Invalid {
+                    name,
+                    reason: format!("{value:?}: {error}"),
+                })
         }
         _ => Ok(default),
     }

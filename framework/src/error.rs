@@ -28,7 +28,10 @@ pub enum ServiceError {
     FailedPrecondition(String),
     /// A rate limit was hit; `retry_after_secs` tells the caller when to try again.
     #[error("{message}")]
-    ResourceExhausted { message: String, retry_after_secs: u64 },
+    ResourceExhausted {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -54,7 +57,10 @@ impl From<ServiceError> for Status {
             ServiceError::NotFound(message) => Status::not_found(message),
             ServiceError::AlreadyExists(message) => Status::already_exists(message),
             ServiceError::FailedPrecondition(message) => Status::failed_precondition(message),
-            ServiceError::ResourceExhausted { message, retry_after_secs } => {
+            ServiceError::ResourceExhausted {
+                message,
+                retry_after_secs,
+            } => {
                 let mut status = Status::resource_exhausted(message);
                 if let Ok(value) = retry_after_secs.to_string().parse() {
                     status.metadata_mut().insert("retry-after", value);
@@ -106,7 +112,12 @@ mod tests {
 
         assert_eq!(status.code(), Code::Internal);
         assert!(!status.message().contains("password"));
-        let id = status.metadata().get("x-correlation-id").unwrap().to_str().unwrap();
+        let id = status
+            .metadata()
+            .get("x-correlation-id")
+            .unwrap()
+            .to_str()
+            .unwrap();
         assert!(status.message().contains(id));
     }
 

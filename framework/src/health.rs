@@ -66,7 +66,10 @@ pub fn router(dependencies: Dependencies, metrics: PrometheusHandle) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(render_metrics))
-        .with_state(HealthState { dependencies, metrics })
+        .with_state(HealthState {
+            dependencies,
+            metrics,
+        })
 }
 
 /// Serves the health router on `listener` until `shutdown` completes.
@@ -75,7 +78,9 @@ pub async fn serve(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 async fn healthz() -> Json<Liveness> {
@@ -93,30 +98,49 @@ async fn readyz(State(state): State<HealthState>) -> impl IntoResponse {
 }
 
 async fn render_metrics(State(state): State<HealthState>) -> impl IntoResponse {
-    ([(CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
+    (
+        [(CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
 }
 
 /// Checks the three dependencies concurrently.
 pub async fn check(dependencies: &Dependencies) -> Readiness {
     let (database, redis, rabbitmq) = tokio::join!(
         bounded(async {
-            sqlx::query("SELECT 1").execute(&dependencies.db).await.map(drop)
+            sqlx::query("SELECT 1")
+                .execute(&dependencies.db)
+                .await
+                .map(drop)
         }),
         bounded(dependencies.redis.ping()),
         bounded(dependencies.amqp.check()),
     );
 
-    let errors: Vec<String> = [("Database", &database), ("Redis", &redis), ("RabbitMQ", &rabbitmq)]
-        .into_iter()
-        .filter_map(|(name, result)| result.as_ref().err().map(|error| format!("{name} error: {error}")))
-        .collect();
+    let errors: Vec<String> = [
+        ("Database", &database),
+        ("Redis", &redis),
+        ("RabbitMQ", &rabbitmq),
+    ]
+    .into_iter()
+    .filter_map(|(name, result)| {
+        result
+            .as_ref()
+            .err()
+            .map(|error| format!("{name} error: {error}"))
+    })
+    .collect();
     let state = |result: &Result<(), String>| if result.is_ok() { "ok" } else { "error" };
     Readiness {
         status: if errors.is_empty() { "ok" } else { "error" },
         database: state(&database),
         redis: state(&redis),
         rabbitmq: state(&rabbitmq),
-        error: if errors.is_empty() { None } else { Some(errors.join("; ")) },
+        error: if errors.is_empty() {
+            None
+        } else {
+            Some(errors.join("; "))
+        },
     }
 }
 
@@ -126,6 +150,9 @@ async fn bounded<E: std::fmt::Display>(
     match tokio::time::timeout(CHECK_TIMEOUT, check).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(error)) => Err(error.to_string()),
-        Err(_) => Err(format!("no answer within {} seconds", CHECK_TIMEOUT.as_secs())),
+        Err(_) => Err(format!(
+            "no answer within {} seconds",
+            CHECK_TIMEOUT.as_secs()
+        )),
     }
 }

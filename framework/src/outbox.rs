@@ -75,7 +75,12 @@ pub struct OutboxRelay {
 
 impl OutboxRelay {
     pub fn new(db: PgPool, amqp: AmqpConnection) -> Self {
-        Self { db, amqp, batch_size: 100, idle_wait: Duration::from_millis(500) }
+        Self {
+            db,
+            amqp,
+            batch_size: 100,
+            idle_wait: Duration::from_millis(500),
+        }
     }
 
     /// Relays until `shutdown` fires, reopening the channel with back-off after a broker error.

@@ -24,6 +24,13 @@ pub enum RedisError {
 }
 
 impl RedisConnection {
+    /// Checks that `url` is a Redis URL, without connecting.
+    pub fn validate_url(url: &str) -> Result<(), RedisError> {
+        redis::Client::open(url)
+            .map(drop)
+            .map_err(|error| RedisError::Url(error.to_string()))
+    }
+
     /// Builds the pool for `url` without connecting.
     pub fn new(url: &str) -> Result<Self, RedisError> {
         Self::with_prefix(url, "helium")
@@ -33,11 +40,14 @@ impl RedisConnection {
     pub fn with_prefix(url: &str, prefix: &str) -> Result<Self, RedisError> {
         // Reject a malformed URL here, where the error can name the variable, rather than on
         // the first command.
-        redis::Client::open(url).map_err(|error| RedisError::Url(error.to_string()))?;
+        Self::validate_url(url)?;
         let pool = Config::from_url(url)
             .create_pool(Some(Runtime::Tokio1))
             .map_err(|error| RedisError::Url(error.to_string()))?;
-        Ok(Self { pool, key_prefix: prefix.to_owned() })
+        Ok(Self {
+            pool,
+            key_prefix: prefix.to_owned(),
+        })
     }
 
     /// Takes a connection from the pool, connecting if none is idle.
@@ -53,7 +63,9 @@ impl RedisConnection {
     /// Sends `PING`; the readiness probe's Redis check.
     pub async fn ping(&self) -> Result<(), RedisError> {
         let mut connection = self.get().await?;
-        redis::cmd("PING").query_async::<String>(&mut connection).await?;
+        redis::cmd("PING")
+            .query_async::<String>(&mut connection)
+            .await?;
         Ok(())
     }
 }

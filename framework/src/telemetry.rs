@@ -49,7 +49,9 @@ pub fn init(service_name: &str, otel_collector: Option<&str>) -> TelemetryGuard 
     });
     let (provider, otel_error) = match exporter {
         Some(Ok(exporter)) => {
-            let resource = Resource::builder().with_service_name(service_name.to_owned()).build();
+            let resource = Resource::builder()
+                .with_service_name(service_name.to_owned())
+                .build();
             let provider = SdkTracerProvider::builder()
                 .with_batch_exporter(exporter)
                 .with_resource(resource)
@@ -64,12 +66,19 @@ pub fn init(service_name: &str, otel_collector: Option<&str>) -> TelemetryGuard 
         .as_ref()
         .map(|provider| tracing_opentelemetry::layer().with_tracer(provider.tracer("helium")));
     // `try_init` fails only if a subscriber is already installed (tests); keep that one.
-    let _ = tracing_subscriber::registry().with(filter).with(fmt).with(otel).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt)
+        .with(otel)
+        .try_init();
 
     if let Some(error) = otel_error {
         tracing::warn!(%error, "Failed to initialize OpenTelemetry; continuing with plain logs");
     } else if provider.is_some() {
-        tracing::info!(service_name, "exporting traces to the OpenTelemetry collector");
+        tracing::info!(
+            service_name,
+            "exporting traces to the OpenTelemetry collector"
+        );
     }
     TelemetryGuard { provider }
 }

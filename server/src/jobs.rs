@@ -22,7 +22,8 @@ impl CronJob for OutboxPurge {
 
     fn run(&self) -> BoxFuture<'_, anyhow::Result<()>> {
         Box::pin(async move {
-            let deleted = helium_framework::outbox::purge_relayed(&self.db, OUTBOX_RETENTION).await?;
+            let deleted =
+                helium_framework::outbox::purge_relayed(&self.db, OUTBOX_RETENTION).await?;
             tracing::info!(deleted, "relayed outbox events purged");
             Ok(())
         })

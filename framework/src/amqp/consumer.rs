@@ -4,13 +4,13 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use kanau::processor::Processor;
+use lapin::Channel;
 use lapin::message::Delivery;
 use lapin::options::{
-    BasicAckOptions, BasicConsumeOptions, BasicQosOptions, ConfirmSelectOptions,
-    QueueBindOptions, QueueDeclareOptions,
+    BasicAckOptions, BasicConsumeOptions, BasicQosOptions, ConfirmSelectOptions, QueueBindOptions,
+    QueueDeclareOptions,
 };
 use lapin::types::{AMQPValue, FieldTable, ShortString};
-use lapin::Channel;
 use tokio_util::sync::CancellationToken;
 
 use super::publisher::declare_events_exchange;
@@ -95,17 +95,25 @@ pub enum HandlerError {
 pub enum DeliveryOutcome {
     Processed,
     /// Sent to the retry queue; it comes back after `delay`.
-    RetryScheduled { failures: u32, delay: Duration },
+    RetryScheduled {
+        failures: u32,
+        delay: Duration,
+    },
     /// Parked in the dead-letter queue.
     DeadLettered,
 }
 
 /// Declares the exchange and the consumer's three queues. Idempotent.
 pub async fn declare_queue(channel: &Channel, spec: &QueueSpec) -> Result<(), AmqpError> {
-    let durable = QueueDeclareOptions { durable: true, ..QueueDeclareOptions::default() };
+    let durable = QueueDeclareOptions {
+        durable: true,
+        ..QueueDeclareOptions::default()
+    };
     declare_events_exchange(channel).await?;
 
-    channel.queue_declare(spec.queue.as_str().into(), durable, FieldTable::default()).await?;
+    channel
+        .queue_declare(spec.queue.as_str().into(), durable, FieldTable::default())
+        .await?;
     for routing_key in &spec.routing_keys {
         channel
             .queue_bind(
@@ -122,11 +130,20 @@ pub async fn declare_queue(channel: &Channel, spec: &QueueSpec) -> Result<(), Am
     // exchange, which routes by queue name.
     let mut retry_arguments = FieldTable::default();
     retry_arguments.insert("x-dead-letter-exchange".into(), string_value(""));
-    retry_arguments.insert("x-dead-letter-routing-key".into(), string_value(&spec.queue));
-    channel.queue_declare(spec.retry_queue().as_str().into(), durable, retry_arguments).await?;
+    retry_arguments.insert(
+        "x-dead-letter-routing-key".into(),
+        string_value(&spec.queue),
+    );
+    channel
+        .queue_declare(spec.retry_queue().as_str().into(), durable, retry_arguments)
+        .await?;
 
     channel
-        .queue_declare(spec.dead_queue().as_str().into(), durable, FieldTable::default())
+        .queue_declare(
+            spec.dead_queue().as_str().into(),
+            durable,
+            FieldTable::default(),
+        )
         .await?;
     Ok(())
 }
@@ -146,7 +163,11 @@ where
     H: Processor<IncomingMessage, Output = (), Error = HandlerError> + Send + Sync,
 {
     pub fn new(connection: AmqpConnection, spec: QueueSpec, handler: H) -> Self {
-        Self { connection, spec, handler }
+        Self {
+            connection,
+            spec,
+            handler,
+        }
     }
 
     /// Consumes until `shutdown` fires, reconnecting with back-off when the broker goes away.
@@ -170,10 +191,14 @@ where
     /// Consumes on one channel until shutdown (`Ok`) or until the channel breaks (`Err`).
     async fn consume_until_broken(&self, shutdown: &CancellationToken) -> Result<(), AmqpError> {
         let channel = self.connection.channel().await?;
-        channel.basic_qos(self.spec.prefetch, BasicQosOptions::default()).await?;
+        channel
+            .basic_qos(self.spec.prefetch, BasicQosOptions::default())
+            .await?;
         // Retries and dead letters are published on this same channel, with confirms, before
         // the original is acknowledged.
-        channel.confirm_select(ConfirmSelectOptions::default()).await?;
+        channel
+            .confirm_select(ConfirmSelectOptions::default())
+            .await?;
         declare_queue(&channel, &self.spec).await?;
         let mut deliveries = channel
             .basic_consume(
@@ -190,7 +215,9 @@ where
                 _ = shutdown.cancelled() => return Ok(()),
                 delivery = deliveries.next() => delivery,
             };
-            let Some(delivery) = delivery else { return Err(AmqpError::Disconnected) };
+            let Some(delivery) = delivery else {
+                return Err(AmqpError::Disconnected);
+            };
             // The message in hand is finished even when shutdown fires meanwhile.
             self.handle_delivery(&channel, delivery?).await?;
         }
@@ -219,7 +246,8 @@ where
                     DeliveryOutcome::DeadLettered
                 } else {
                     let delay = self.spec.backoff(failures);
-                    self.schedule_retry(&publisher, &message, failures, delay).await?;
+                    self.schedule_retry(&publisher, &message, failures, delay)
+                        .await?;
                     DeliveryOutcome::RetryScheduled { failures, delay }
                 }
             }
@@ -302,7 +330,11 @@ fn incoming_message(delivery: &Delivery) -> IncomingMessage {
     };
     IncomingMessage {
         routing_key,
-        message_id: delivery.properties.message_id().as_ref().map(ToString::to_string),
+        message_id: delivery
+            .properties
+            .message_id()
+            .as_ref()
+            .map(ToString::to_string),
         type_name: delivery.properties.kind().as_ref().map(ToString::to_string),
         payload: delivery.data.clone(),
         previous_failures,
@@ -316,7 +348,10 @@ fn tracking_headers(
 ) -> FieldTable {
     let mut headers = FieldTable::default();
     headers.insert(ATTEMPT_HEADER.into(), AMQPValue::LongUInt(failures));
-    headers.insert(ROUTING_KEY_HEADER.into(), string_value(&message.routing_key));
+    headers.insert(
+        ROUTING_KEY_HEADER.into(),
+        string_value(&message.routing_key),
+    );
     if let Some(error) = error {
         let mut reason = error.to_string();
         reason.truncate(1000);

@@ -48,10 +48,20 @@ pub enum AmqpError {
 }
 
 impl AmqpConnection {
-    /// Builds the pool for `url` without connecting.
+    /// Checks that `url` is an AMQP URL, without connecting or needing a runtime.
+    pub fn validate_url(url: &str) -> Result<(), AmqpError> {
+        url.parse::<lapin::uri::AMQPUri>()
+            .map(drop)
+            .map_err(AmqpError::Url)
+    }
+
+    /// Builds the pool for `url` without connecting. Must run inside the Tokio runtime.
     pub fn new(url: &str) -> Result<Self, AmqpError> {
-        url.parse::<lapin::uri::AMQPUri>().map_err(AmqpError::Url)?;
-        let config = Config { url: Some(url.to_owned()), ..Config::default() };
+        Self::validate_url(url)?;
+        let config = Config {
+            url: Some(url.to_owned()),
+            ..Config::default()
+        };
         let pool = config
             .create_pool(ConnectionProperties::default, Runtime::Tokio1)
             .map_err(|error| AmqpError::Url(error.to_string()))?;
@@ -67,6 +77,10 @@ impl AmqpConnection {
     /// The readiness probe's RabbitMQ check: a live connection can be had from the pool.
     pub async fn check(&self) -> Result<(), AmqpError> {
         let connection = self.pool.get().await?;
-        if connection.status().connected() { Ok(()) } else { Err(AmqpError::Disconnected) }
+        if connection.status().connected() {
+            Ok(())
+        } else {
+            Err(AmqpError::Disconnected)
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Publishing with publisher confirms.
 
-use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, ExchangeDeclareOptions};
 use lapin::Confirmation;
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, ExchangeDeclareOptions};
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel, ExchangeKind};
 
@@ -34,7 +34,9 @@ impl Publisher {
     /// Opens a confirm-mode channel and makes sure the events exchange exists.
     pub async fn open(connection: &AmqpConnection) -> Result<Self, AmqpError> {
         let channel = connection.channel().await?;
-        channel.confirm_select(ConfirmSelectOptions::default()).await?;
+        channel
+            .confirm_select(ConfirmSelectOptions::default())
+            .await?;
         declare_events_exchange(&channel).await?;
         Ok(Self { channel })
     }
@@ -81,9 +83,17 @@ impl Publisher {
 }
 
 pub(crate) async fn declare_events_exchange(channel: &Channel) -> Result<(), AmqpError> {
-    let options = ExchangeDeclareOptions { durable: true, ..ExchangeDeclareOptions::default() };
+    let options = ExchangeDeclareOptions {
+        durable: true,
+        ..ExchangeDeclareOptions::default()
+    };
     channel
-        .exchange_declare(EVENTS_EXCHANGE.into(), ExchangeKind::Topic, options, FieldTable::default())
+        .exchange_declare(
+            EVENTS_EXCHANGE.into(),
+            ExchangeKind::Topic,
+            options,
+            FieldTable::default(),
+        )
         .await?;
     Ok(())
 }

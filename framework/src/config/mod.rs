@@ -45,12 +45,18 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self { field: field.into(), reason: reason.into() }
+        Self {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 
     /// Prefixes the field path with the path of the struct it sits in.
     pub fn within(self, parent: &str) -> Self {
-        Self { field: format!("{parent}.{}", self.field), reason: self.reason }
+        Self {
+            field: format!("{parent}.{}", self.field),
+            reason: self.reason,
+        }
     }
 }
 
@@ -95,5 +101,9 @@ pub fn random_secret() -> String {
     use rand::Rng;
     use rand::distr::Alphanumeric;
 
-    rand::rng().sample_iter(Alphanumeric).take(48).map(char::from).collect()
+    rand::rng()
+        .sample_iter(Alphanumeric)
+        .take(48)
+        .map(char::from)
+        .collect()
 }

@@ -44,7 +44,10 @@ impl Visitor<'_> for SecondsVisitor {
         if value.is_empty() || !value.bytes().all(|byte| byte.is_ascii_digit()) {
             return Err(E::invalid_value(de::Unexpected::Str(value), &self));
         }
-        value.parse().map(Seconds).map_err(|_| E::invalid_value(de::Unexpected::Str(value), &self))
+        value
+            .parse()
+            .map(Seconds)
+            .map_err(|_| E::invalid_value(de::Unexpected::Str(value), &self))
     }
 }
 
@@ -57,13 +60,18 @@ mod tests {
         let json = serde_json::to_string(&Seconds(900)).unwrap();
 
         assert_eq!(json, "\"900\"");
-        assert_eq!(serde_json::from_str::<Seconds>(&json).unwrap(), Seconds(900));
+        assert_eq!(
+            serde_json::from_str::<Seconds>(&json).unwrap(),
+            Seconds(900)
+        );
     }
 
     #[test]
     fn refuses_numbers_signs_and_units() {
         for bad in ["300", "\"-5\"", "\"5m\"", "\"\"", "\"1.5\""] {
-            let error = serde_json::from_str::<Seconds>(bad).unwrap_err().to_string();
+            let error = serde_json::from_str::<Seconds>(bad)
+                .unwrap_err()
+                .to_string();
             assert!(error.contains("string of whole seconds"), "{bad}: {error}");
         }
     }

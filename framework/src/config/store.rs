@@ -45,7 +45,10 @@ impl ConfigStore {
             return parse(&json);
         }
 
-        let stored = self.stored_json(C::KEY).await?.ok_or(ConfigError::Missing(C::KEY))?;
+        let stored = self
+            .stored_json(C::KEY)
+            .await?
+            .ok_or(ConfigError::Missing(C::KEY))?;
         let config = parse(&stored)?;
         let _: () = redis
             .set(self.cache_key(C::KEY), stored)
@@ -72,7 +75,10 @@ impl ConfigStore {
 
     /// Stores `config` only if the module has no document yet. Returns whether it was stored.
     /// Either way the Redis copy is refreshed from what is stored.
-    pub async fn insert_if_missing<C: ModuleConfig>(&self, config: &C) -> Result<bool, ConfigError> {
+    pub async fn insert_if_missing<C: ModuleConfig>(
+        &self,
+        config: &C,
+    ) -> Result<bool, ConfigError> {
         config.validate()?;
         let content = serde_json::to_value(config)
             .map_err(|error| ConfigError::Malformed(error.to_string()))?;

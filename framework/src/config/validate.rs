@@ -5,7 +5,10 @@ use super::{FieldError, Seconds};
 /// A secret long enough to resist guessing: 32 characters, as the operator guide asks.
 pub fn secret(field: &str, value: &str) -> Result<(), FieldError> {
     if value.chars().count() < 32 {
-        return Err(FieldError::new(field, "must be at least 32 characters long"));
+        return Err(FieldError::new(
+            field,
+            "must be at least 32 characters long",
+        ));
     }
     Ok(())
 }
@@ -29,7 +32,10 @@ pub fn http_url(field: &str, value: &str) -> Result<(), FieldError> {
     match url::Url::parse(value) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => Ok(()),
         Ok(_) => Err(FieldError::new(field, "must be an http or https URL")),
-        Err(error) => Err(FieldError::new(field, format!("is not a valid URL ({error})"))),
+        Err(error) => Err(FieldError::new(
+            field,
+            format!("is not a valid URL ({error})"),
+        )),
     }
 }
 
@@ -45,7 +51,10 @@ pub fn email(field: &str, value: &str) -> Result<(), FieldError> {
             && !value.chars().any(char::is_whitespace)
     });
     if !valid {
-        return Err(FieldError::new(field, format!("{value:?} is not an email address")));
+        return Err(FieldError::new(
+            field,
+            format!("{value:?} is not an email address"),
+        ));
     }
     Ok(())
 }
@@ -57,7 +66,15 @@ mod tests {
     #[test]
     fn email_accepts_ordinary_addresses_and_refuses_the_rest() {
         assert!(email("f", "noreply@example.com").is_ok());
-        for bad in ["", "a@", "@b.com", "a@b", "a b@c.com", "a@@b.com", "a@b.com."] {
+        for bad in [
+            "",
+            "a@",
+            "@b.com",
+            "a@b",
+            "a b@c.com",
+            "a@@b.com",
+            "a@b.com.",
+        ] {
             assert!(email("f", bad).is_err(), "{bad}");
         }
     }

@@ -70,7 +70,10 @@ impl TestDatabase {
             .connect(&url)
             .await
             .expect("connecting to the test database");
-        MIGRATOR.run(&pool).await.expect("migrating the test database");
+        MIGRATOR
+            .run(&pool)
+            .await
+            .expect("migrating the test database");
         Self { name, url, pool }
     }
 
@@ -84,7 +87,10 @@ impl TestDatabase {
             .connect(&admin_database_url())
             .await
             .expect("reconnecting to drop the test database");
-        let drop = sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        let drop = sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
         admin
             .execute(sqlx::raw_sql(drop))
             .await

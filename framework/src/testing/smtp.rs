@@ -27,8 +27,13 @@ impl FakeSmtpServer {
     /// Starts listening; the server runs until the test's runtime ends.
     #[allow(clippy::expect_used)]
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("binding the fake SMTP port");
-        let port = listener.local_addr().expect("reading the fake SMTP port").port();
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binding the fake SMTP port");
+        let port = listener
+            .local_addr()
+            .expect("reading the fake SMTP port")
+            .port();
         let server = Self {
             port,
             received: Arc::new(Mutex::new(Vec::new())),
@@ -50,7 +55,10 @@ impl FakeSmtpServer {
 
     /// Everything delivered so far.
     pub fn received(&self) -> Vec<ReceivedMail> {
-        self.received.lock().map(|mails| mails.clone()).unwrap_or_default()
+        self.received
+            .lock()
+            .map(|mails| mails.clone())
+            .unwrap_or_default()
     }
 
     /// Makes the server refuse recipients with `550 <reason>`.
@@ -92,7 +100,11 @@ impl FakeSmtpServer {
                     data.push_str(&line);
                     data.push('\n');
                 }
-                let mail = ReceivedMail { from: from.clone(), to: std::mem::take(&mut to), data };
+                let mail = ReceivedMail {
+                    from: from.clone(),
+                    to: std::mem::take(&mut to),
+                    data,
+                };
                 if let Ok(mut received) = self.received.lock() {
                     received.push(mail);
                 }

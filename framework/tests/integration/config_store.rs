@@ -19,7 +19,10 @@ impl ModuleConfig for SampleConfig {
     const DISPLAY_NAME: &'static str = "Sample";
 
     fn defaults() -> Self {
-        Self { limit: 5, expire_after: Seconds(300) }
+        Self {
+            limit: 5,
+            expire_after: Seconds(300),
+        }
     }
 
     fn validate(&self) -> Result<(), FieldError> {
@@ -43,17 +46,32 @@ async fn fixture() -> Fixture {
     let redis = RedisConnection::with_prefix(&redis_url(), &prefix).unwrap();
     let store = ConfigStore::new(db.pool.clone(), redis.clone());
     let cache_key = redis.key("config", "module", SampleConfig::KEY);
-    Fixture { db, redis, store, cache_key }
+    Fixture {
+        db,
+        redis,
+        store,
+        cache_key,
+    }
 }
 
 async fn cached(fixture: &Fixture) -> Option<String> {
-    fixture.redis.get().await.unwrap().get(&fixture.cache_key).await.unwrap()
+    fixture
+        .redis
+        .get()
+        .await
+        .unwrap()
+        .get(&fixture.cache_key)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
 async fn a_saved_configuration_round_trips_through_postgres_and_redis() {
     let fixture = fixture().await;
-    let config = SampleConfig { limit: 7, expire_after: Seconds(60) };
+    let config = SampleConfig {
+        limit: 7,
+        expire_after: Seconds(60),
+    };
 
     fixture.store.save(&config).await.unwrap();
 
@@ -73,10 +91,19 @@ async fn a_saved_configuration_round_trips_through_postgres_and_redis() {
 async fn an_invalid_configuration_is_refused_and_changes_nothing() {
     let fixture = fixture().await;
 
-    let error = fixture.store.save(&SampleConfig { limit: 0, expire_after: Seconds(1) }).await;
+    let error = fixture
+        .store
+        .save(&SampleConfig {
+            limit: 0,
+            expire_after: Seconds(1),
+        })
+        .await;
 
     assert!(matches!(error, Err(ConfigError::Invalid(ref field)) if field.field == "limit"));
-    assert!(matches!(fixture.store.load::<SampleConfig>().await, Err(ConfigError::Missing("sample"))));
+    assert!(matches!(
+        fixture.store.load::<SampleConfig>().await,
+        Err(ConfigError::Missing("sample"))
+    ));
     assert_eq!(cached(&fixture).await, None);
     fixture.db.drop_database().await;
 }
@@ -84,13 +111,23 @@ async fn an_invalid_configuration_is_refused_and_changes_nothing() {
 #[tokio::test]
 async fn insert_if_missing_keeps_what_is_stored() {
     let fixture = fixture().await;
-    let operator_choice = SampleConfig { limit: 9, expire_after: Seconds(10) };
+    let operator_choice = SampleConfig {
+        limit: 9,
+        expire_after: Seconds(10),
+    };
     fixture.store.save(&operator_choice).await.unwrap();
 
-    let inserted = fixture.store.insert_if_missing(&SampleConfig::defaults()).await.unwrap();
+    let inserted = fixture
+        .store
+        .insert_if_missing(&SampleConfig::defaults())
+        .await
+        .unwrap();
 
     assert!(!inserted);
-    assert_eq!(fixture.store.load::<SampleConfig>().await.unwrap(), operator_choice);
+    assert_eq!(
+        fixture.store.load::<SampleConfig>().await.unwrap(),
+        operator_choice
+    );
     fixture.db.drop_database().await;
 }
 
@@ -126,7 +163,10 @@ async fn a_hand_edit_in_sql_reaches_the_redis_copy() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(refreshed, "the Redis copy was not refreshed after the SQL edit");
+    assert!(
+        refreshed,
+        "the Redis copy was not refreshed after the SQL edit"
+    );
 
     shutdown.cancel();
     watcher.await.unwrap();
@@ -137,7 +177,14 @@ async fn a_hand_edit_in_sql_reaches_the_redis_copy() {
 async fn load_rebuilds_a_lost_redis_copy_from_postgres() {
     let fixture = fixture().await;
     fixture.store.save(&SampleConfig::defaults()).await.unwrap();
-    let _: () = fixture.redis.get().await.unwrap().del(&fixture.cache_key).await.unwrap();
+    let _: () = fixture
+        .redis
+        .get()
+        .await
+        .unwrap()
+        .del(&fixture.cache_key)
+        .await
+        .unwrap();
 
     let loaded = fixture.store.load::<SampleConfig>().await.unwrap();
 
@@ -157,7 +204,12 @@ async fn a_broken_stored_document_is_reported_by_field() {
     .await
     .unwrap();
 
-    let error = fixture.store.load::<SampleConfig>().await.unwrap_err().to_string();
+    let error = fixture
+        .store
+        .load::<SampleConfig>()
+        .await
+        .unwrap_err()
+        .to_string();
 
     assert!(error.starts_with("expire_after: invalid type"), "{error}");
     fixture.db.drop_database().await;

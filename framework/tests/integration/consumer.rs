@@ -25,7 +25,11 @@ struct FlakyHandler {
 
 impl FlakyHandler {
     fn new(failures: u32, permanent: bool) -> Self {
-        Self { calls: Arc::new(AtomicU32::new(0)), failures, permanent }
+        Self {
+            calls: Arc::new(AtomicU32::new(0)),
+            failures,
+            permanent,
+        }
     }
 
     fn calls(&self) -> u32 {
@@ -43,7 +47,11 @@ impl Processor<IncomingMessage> for FlakyHandler {
             return Ok(());
         }
         let cause = anyhow::anyhow!("failure number {call}");
-        Err(if self.permanent { HandlerError::Permanent(cause) } else { HandlerError::Transient(cause) })
+        Err(if self.permanent {
+            HandlerError::Permanent(cause)
+        } else {
+            HandlerError::Transient(cause)
+        })
     }
 }
 
@@ -59,8 +67,14 @@ async fn fixture(max_attempts: u32) -> Fixture {
     let mut spec = QueueSpec::new(unique_name("test-consumer"), &[routing_key.as_str()]);
     spec.max_attempts = max_attempts;
     spec.first_backoff = Duration::from_millis(50);
-    declare_queue(&amqp.channel().await.unwrap(), &spec).await.unwrap();
-    Fixture { amqp, spec, routing_key }
+    declare_queue(&amqp.channel().await.unwrap(), &spec)
+        .await
+        .unwrap();
+    Fixture {
+        amqp,
+        spec,
+        routing_key,
+    }
 }
 
 async fn publish(fixture: &Fixture, message_id: &str) {
@@ -79,7 +93,10 @@ async fn publish(fixture: &Fixture, message_id: &str) {
         .unwrap();
 }
 
-fn start(fixture: &Fixture, handler: FlakyHandler) -> (CancellationToken, tokio::task::JoinHandle<()>) {
+fn start(
+    fixture: &Fixture,
+    handler: FlakyHandler,
+) -> (CancellationToken, tokio::task::JoinHandle<()>) {
     let consumer = Consumer::new(fixture.amqp.clone(), fixture.spec.clone(), handler);
     let shutdown = CancellationToken::new();
     let task = tokio::spawn({
@@ -96,7 +113,10 @@ async fn wait_for_calls(handler: &FlakyHandler, calls: u32) {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("the handler was called {} times, expected {calls}", handler.calls());
+    panic!(
+        "the handler was called {} times, expected {calls}",
+        handler.calls()
+    );
 }
 
 #[tokio::test]
@@ -115,7 +135,10 @@ async fn a_transient_failure_is_retried_after_a_back_off_until_it_succeeds() {
     assert_eq!(handler.calls(), 3);
     let channel = fixture.amqp.channel().await.unwrap();
     let dead = format!("{}.dead", fixture.spec.queue);
-    let parked = channel.basic_get(dead.as_str().into(), Default::default()).await.unwrap();
+    let parked = channel
+        .basic_get(dead.as_str().into(), Default::default())
+        .await
+        .unwrap();
     assert!(parked.is_none());
 
     shutdown.cancel();
@@ -138,9 +161,15 @@ async fn a_message_that_keeps_failing_is_parked_after_the_attempt_bound() {
 
     // Assert: exactly the bound of attempts, then parked with its history.
     assert_eq!(handler.calls(), 3);
-    assert_eq!(parked.properties.message_id().as_ref().unwrap().as_str(), "poison");
+    assert_eq!(
+        parked.properties.message_id().as_ref().unwrap().as_str(),
+        "poison"
+    );
     let headers = parked.properties.headers().as_ref().unwrap().inner();
-    assert_eq!(headers.get("x-helium-attempt"), Some(&AMQPValue::LongUInt(3)));
+    assert_eq!(
+        headers.get("x-helium-attempt"),
+        Some(&AMQPValue::LongUInt(3))
+    );
     assert!(headers.contains_key("x-helium-error"));
 
     shutdown.cancel();
@@ -168,7 +197,9 @@ async fn a_consumer_that_dies_mid_message_leaves_it_for_redelivery() {
     // Arrange: a consumer on its own connection takes the message and never acknowledges it.
     let fixture = fixture(5).await;
     publish(&fixture, "in-flight").await;
-    let doomed = lapin::Connection::connect(&mq_url(), Default::default()).await.unwrap();
+    let doomed = lapin::Connection::connect(&mq_url(), Default::default())
+        .await
+        .unwrap();
     let doomed_channel = doomed.create_channel().await.unwrap();
     let mut deliveries = doomed_channel
         .basic_consume(
@@ -179,7 +210,9 @@ async fn a_consumer_that_dies_mid_message_leaves_it_for_redelivery() {
         )
         .await
         .unwrap();
-    let taken = tokio::time::timeout(Duration::from_secs(5), deliveries.next()).await.unwrap();
+    let taken = tokio::time::timeout(Duration::from_secs(5), deliveries.next())
+        .await
+        .unwrap();
     assert!(taken.is_some());
 
     // Act: the consumer dies (its connection goes away) before acknowledging; a healthy

@@ -79,7 +79,13 @@ async fn a_failing_job_releases_its_lock_and_does_not_stop_the_others() {
     let outcomes = executor.run_once().await;
     let again = executor.run_once().await;
 
-    assert_eq!(outcomes, vec![("test.failing", JobOutcome::Failed), ("test.slow", JobOutcome::Completed)]);
+    assert_eq!(
+        outcomes,
+        vec![
+            ("test.failing", JobOutcome::Failed),
+            ("test.slow", JobOutcome::Completed)
+        ]
+    );
     assert_eq!(again[0], ("test.failing", JobOutcome::Failed));
     db.drop_database().await;
 }

@@ -16,9 +16,11 @@ async fn an_event_written_while_rabbitmq_is_down_is_relayed_once_after_it_return
     let db = TestDatabase::create().await;
     let proxy = SwitchableProxy::start("127.0.0.1:5672").await;
     proxy.set_up(false);
-    let through_proxy =
-        AmqpConnection::new(&format!("amqp://guest:guest@127.0.0.1:{}/%2f", proxy.port()))
-            .unwrap();
+    let through_proxy = AmqpConnection::new(&format!(
+        "amqp://guest:guest@127.0.0.1:{}/%2f",
+        proxy.port()
+    ))
+    .unwrap();
     let direct = AmqpConnection::new(&mq_url()).unwrap();
     let watcher = direct.channel().await.unwrap();
     let routing_key = unique_name("test.outbox");
@@ -34,9 +36,14 @@ async fn an_event_written_while_rabbitmq_is_down_is_relayed_once_after_it_return
     });
 
     // Act: write the event during the outage.
-    let event = prost_types::Duration { seconds: 42, nanos: 0 };
+    let event = prost_types::Duration {
+        seconds: 42,
+        nanos: 0,
+    };
     let mut connection = db.pool.acquire().await.unwrap();
-    let event_id = outbox::enqueue(&mut connection, &routing_key, &event).await.unwrap();
+    let event_id = outbox::enqueue(&mut connection, &routing_key, &event)
+        .await
+        .unwrap();
     drop(connection);
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
@@ -46,15 +53,24 @@ async fn an_event_written_while_rabbitmq_is_down_is_relayed_once_after_it_return
         .basic_get(spec.queue.as_str().into(), BasicGetOptions { no_ack: true })
         .await
         .unwrap();
-    assert!(nothing.is_none(), "nothing can be delivered while RabbitMQ is unreachable");
+    assert!(
+        nothing.is_none(),
+        "nothing can be delivered while RabbitMQ is unreachable"
+    );
 
     // Act: RabbitMQ comes back.
     proxy.set_up(true);
 
     // Assert: delivered exactly once, with the event id as message id, and marked relayed.
     let delivered = wait_for_message(&watcher, &spec.queue, Duration::from_secs(20)).await;
-    assert_eq!(delivered.properties.message_id().as_ref().unwrap().as_str(), event_id.to_string());
-    assert_eq!(prost_types::Duration::decode(delivered.data.as_slice()).unwrap(), event);
+    assert_eq!(
+        delivered.properties.message_id().as_ref().unwrap().as_str(),
+        event_id.to_string()
+    );
+    assert_eq!(
+        prost_types::Duration::decode(delivered.data.as_slice()).unwrap(),
+        event
+    );
     tokio::time::sleep(Duration::from_secs(1)).await;
     let second = watcher
         .basic_get(spec.queue.as_str().into(), BasicGetOptions { no_ack: true })
@@ -82,12 +98,17 @@ pub async fn wait_for_message(
 ) -> lapin::message::BasicGetMessage {
     let deadline = tokio::time::Instant::now() + within;
     loop {
-        let message =
-            channel.basic_get(queue.into(), BasicGetOptions { no_ack: true }).await.unwrap();
+        let message = channel
+            .basic_get(queue.into(), BasicGetOptions { no_ack: true })
+            .await
+            .unwrap();
         if let Some(message) = message {
             return message;
         }
-        assert!(tokio::time::Instant::now() < deadline, "no message on {queue} within {within:?}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no message on {queue} within {within:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -21,18 +21,26 @@ impl SwitchableProxy {
         let address = listener.local_addr().unwrap();
         let up = Arc::new(AtomicBool::new(true));
         let (cut, _) = watch::channel(0u64);
-        let proxy = Self { address, up: up.clone(), cut: cut.clone() };
+        let proxy = Self {
+            address,
+            up: up.clone(),
+            cut: cut.clone(),
+        };
 
         tokio::spawn(async move {
             loop {
-                let Ok((mut client, _)) = listener.accept().await else { return };
+                let Ok((mut client, _)) = listener.accept().await else {
+                    return;
+                };
                 if !up.load(Ordering::SeqCst) {
                     drop(client);
                     continue;
                 }
                 let mut cut_signal = cut.subscribe();
                 tokio::spawn(async move {
-                    let Ok(mut server) = TcpStream::connect(target).await else { return };
+                    let Ok(mut server) = TcpStream::connect(target).await else {
+                        return;
+                    };
                     tokio::select! {
                         _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
                         _ = cut_signal.changed() => {}

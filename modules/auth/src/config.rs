@@ -111,23 +111,33 @@ impl ModuleConfig for AuthConfig {
     }
 
     fn validate(&self) -> Result<(), FieldError> {
-        self.email_provider.validate().map_err(|error| error.within("email_provider"))?;
+        self.email_provider
+            .validate()
+            .map_err(|error| error.within("email_provider"))?;
         self.jwt.validate().map_err(|error| error.within("jwt"))?;
-        self.oauth_providers.validate().map_err(|error| error.within("oauth_providers"))
+        self.oauth_providers
+            .validate()
+            .map_err(|error| error.within("oauth_providers"))
     }
 }
 
 impl EmailProviderConfig {
     fn validate(&self) -> Result<(), FieldError> {
         let domains = &self.register_domain;
-        for (list, entries) in [("white_list", &domains.white_list), ("black_list", &domains.black_list)] {
+        for (list, entries) in [
+            ("white_list", &domains.white_list),
+            ("black_list", &domains.black_list),
+        ] {
             for (index, domain) in entries.iter().enumerate() {
                 let plausible = !domain.is_empty()
                     && !domain.contains('@')
                     && !domain.chars().any(char::is_whitespace);
                 if !plausible {
                     let field = format!("register_domain.{list}[{index}]");
-                    return Err(FieldError::new(field, format!("{domain:?} is not a domain name")));
+                    return Err(FieldError::new(
+                        field,
+                        format!("{domain:?} is not a domain name"),
+                    ));
                 }
             }
         }
@@ -195,7 +205,11 @@ impl OAuthProviderConfig {
         if !OAUTH_PROVIDER_NAMES.contains(&self.name.as_str()) {
             return Err(FieldError::new(
                 "name",
-                format!("{:?} is not one of {}", self.name, OAUTH_PROVIDER_NAMES.join(", ")),
+                format!(
+                    "{:?} is not one of {}",
+                    self.name,
+                    OAUTH_PROVIDER_NAMES.join(", ")
+                ),
             ));
         }
         validate::not_blank("client_id", &self.client_id)?;
@@ -258,21 +272,37 @@ mod tests {
 
         let mut config = documented_example();
         config["jwt"]["access_token_expiration"] = 900.into();
-        assert!(parse_value(&config).unwrap_err().starts_with("jwt.access_token_expiration:"));
+        assert!(
+            parse_value(&config)
+                .unwrap_err()
+                .starts_with("jwt.access_token_expiration:")
+        );
 
         let mut config = documented_example();
         config["jwt"]["refresh_audience"] = "helium_cloud".into();
-        assert!(parse_value(&config).unwrap_err().starts_with("jwt.refresh_audience:"));
+        assert!(
+            parse_value(&config)
+                .unwrap_err()
+                .starts_with("jwt.refresh_audience:")
+        );
     }
 
     #[test]
     fn missing_and_unknown_fields_are_refused() {
         let mut config = documented_example();
         config["jwt"].as_object_mut().unwrap().remove("issuer");
-        assert!(parse_value(&config).unwrap_err().contains("missing field `issuer`"));
+        assert!(
+            parse_value(&config)
+                .unwrap_err()
+                .contains("missing field `issuer`")
+        );
 
         let mut config = documented_example();
         config["jwt"]["secert"] = "typo".into();
-        assert!(parse_value(&config).unwrap_err().contains("unknown field `secert`"));
+        assert!(
+            parse_value(&config)
+                .unwrap_err()
+                .contains("unknown field `secert`")
+        );
     }
 }

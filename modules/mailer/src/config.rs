@@ -87,14 +87,21 @@ mod tests {
 
     #[test]
     fn port_465_without_starttls_means_implicit_tls() {
-        let config = MailerConfig { port: 465, starttls: false, ..MailerConfig::defaults() };
+        let config = MailerConfig {
+            port: 465,
+            starttls: false,
+            ..MailerConfig::defaults()
+        };
 
         assert_eq!(config.security(), SmtpSecurity::ImplicitTls);
     }
 
     #[test]
     fn bad_sender_and_port_are_named() {
-        let config = MailerConfig { sender: "noreply".to_owned(), ..MailerConfig::defaults() };
+        let config = MailerConfig {
+            sender: "noreply".to_owned(),
+            ..MailerConfig::defaults()
+        };
         assert_eq!(config.validate().unwrap_err().field, "sender");
 
         let json = r#"{"host": "h", "port": 70000, "username": "", "password": "",

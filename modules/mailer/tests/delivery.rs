@@ -1,5 +1,7 @@
 //! Delivery of queued emails to a real (local) SMTP server.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use helium_framework::amqp::{HandlerError, IncomingMessage};
 use helium_framework::config::{ConfigStore, ModuleConfig};
 use helium_framework::processor::Processor;
@@ -30,7 +32,11 @@ async fn fixture() -> Fixture {
         ..MailerConfig::defaults()
     };
     configs.save(&config).await.unwrap();
-    Fixture { db, smtp, delivery: MailDelivery::new(configs, redis) }
+    Fixture {
+        db,
+        smtp,
+        delivery: MailDelivery::new(configs, redis),
+    }
 }
 
 fn job(message_id: &str, html: Option<&str>) -> IncomingMessage {
@@ -53,14 +59,26 @@ fn job(message_id: &str, html: Option<&str>) -> IncomingMessage {
 async fn a_queued_email_reaches_the_smtp_server_with_its_headers_and_parts() {
     let fixture = fixture().await;
 
-    fixture.delivery.process(job("mail-1", Some("<p>Open the link</p>"))).await.unwrap();
+    fixture
+        .delivery
+        .process(job("mail-1", Some("<p>Open the link</p>")))
+        .await
+        .unwrap();
 
     let received = fixture.smtp.received();
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].from, "<noreply@helium.test>");
     assert_eq!(received[0].to, vec!["<customer@example.com>".to_owned()]);
-    assert!(received[0].data.contains("Subject: Finish creating your account"));
-    assert!(received[0].data.contains("Content-Type: multipart/alternative"));
+    assert!(
+        received[0]
+            .data
+            .contains("Subject: Finish creating your account")
+    );
+    assert!(
+        received[0]
+            .data
+            .contains("Content-Type: multipart/alternative")
+    );
     assert!(received[0].data.contains("<p>Open the link</p>"));
     fixture.db.drop_database().await;
 }
@@ -81,7 +99,11 @@ async fn a_refused_recipient_is_a_permanent_failure() {
     let fixture = fixture().await;
     fixture.smtp.refuse_recipients("no such mailbox");
 
-    let error = fixture.delivery.process(job("mail-3", None)).await.unwrap_err();
+    let error = fixture
+        .delivery
+        .process(job("mail-3", None))
+        .await
+        .unwrap_err();
 
     assert!(matches!(error, HandlerError::Permanent(_)), "{error}");
     fixture.db.drop_database().await;
@@ -104,7 +126,10 @@ async fn an_unreachable_smtp_server_is_a_transient_failure() {
     configs.save(&unreachable).await.unwrap();
     let delivery = MailDelivery::new(configs, RedisConnection::new(&redis_url()).unwrap());
 
-    let error = delivery.process(job(&unique_name("mail"), None)).await.unwrap_err();
+    let error = delivery
+        .process(job(&unique_name("mail"), None))
+        .await
+        .unwrap_err();
 
     assert!(matches!(error, HandlerError::Transient(_)), "{error}");
     fixture.db.drop_database().await;

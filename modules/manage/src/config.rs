@@ -73,6 +73,9 @@ mod tests {
         let error = parse::<AdminJwtConfig>(json).unwrap_err();
 
         assert!(matches!(error, ConfigError::Invalid(_)));
-        assert_eq!(error.to_string(), "secret: must be at least 32 characters long");
+        assert_eq!(
+            error.to_string(),
+            "secret: must be at least 32 characters long"
+        );
     }
 }

@@ -17,8 +17,12 @@ pub enum AdminRole {
 }
 
 impl AdminRole {
-    pub const ALL: [AdminRole; 4] =
-        [Self::SuperAdmin, Self::Moderator, Self::CustomerSupport, Self::SupportBot];
+    pub const ALL: [AdminRole; 4] = [
+        Self::SuperAdmin,
+        Self::Moderator,
+        Self::CustomerSupport,
+        Self::SupportBot,
+    ];
 
     /// The value stored in `manage.admin_account.role`.
     pub fn as_db(self) -> &'static str {

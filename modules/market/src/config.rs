@@ -28,7 +28,10 @@ impl AffiliateConfig {
             )
         })?;
         if rate < Decimal::ZERO || rate > Decimal::ONE {
-            return Err(FieldError::new("default_reward_rate", "must be between 0 and 1"));
+            return Err(FieldError::new(
+                "default_reward_rate",
+                "must be between 0 and 1",
+            ));
         }
         Ok(rate)
     }
@@ -57,14 +60,19 @@ mod tests {
 
     #[test]
     fn the_default_rate_is_exactly_one_tenth() {
-        assert_eq!(AffiliateConfig::defaults().reward_rate().unwrap(), Decimal::new(1, 1));
+        assert_eq!(
+            AffiliateConfig::defaults().reward_rate().unwrap(),
+            Decimal::new(1, 1)
+        );
     }
 
     #[test]
     fn rates_outside_zero_to_one_or_not_numbers_are_refused() {
         for bad in ["1.5", "-0.1", "ten percent", ""] {
-            let config =
-                AffiliateConfig { default_reward_rate: bad.to_owned(), ..AffiliateConfig::defaults() };
+            let config = AffiliateConfig {
+                default_reward_rate: bad.to_owned(),
+                ..AffiliateConfig::defaults()
+            };
             let error = config.validate().unwrap_err();
             assert_eq!(error.field, "default_reward_rate", "{bad}");
         }

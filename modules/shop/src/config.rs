@@ -60,6 +60,9 @@ mod tests {
 
         let error = parse::<ShopConfig>(json).unwrap_err().to_string();
 
-        assert!(error.starts_with("max_unpaid_orders: invalid value"), "{error}");
+        assert!(
+            error.starts_with("max_unpaid_orders: invalid value"),
+            "{error}"
+        );
     }
 }

@@ -54,7 +54,9 @@ impl ModuleConfig for TelecomConfig {
 
     fn defaults() -> Self {
         Self {
-            node_health_check: NodeHealthCheckConfig { offline_timeout: Seconds(600) },
+            node_health_check: NodeHealthCheckConfig {
+                offline_timeout: Seconds(600),
+            },
             subscribe_link: SubscribeLinkConfig {
                 endpoints: vec![SubscribeEndpoint {
                     url_template: "https://subscribe.your-domain.com/subscribe/{SUBSCRIBE_TOKEN}"
@@ -71,10 +73,16 @@ impl ModuleConfig for TelecomConfig {
     }
 
     fn validate(&self) -> Result<(), FieldError> {
-        validate::positive("node_health_check.offline_timeout", self.node_health_check.offline_timeout)?;
+        validate::positive(
+            "node_health_check.offline_timeout",
+            self.node_health_check.offline_timeout,
+        )?;
         let endpoints = &self.subscribe_link.endpoints;
         if endpoints.is_empty() {
-            return Err(FieldError::new("subscribe_link.endpoints", "must list at least one endpoint"));
+            return Err(FieldError::new(
+                "subscribe_link.endpoints",
+                "must list at least one endpoint",
+            ));
         }
         let mut names = HashSet::new();
         for (index, endpoint) in endpoints.iter().enumerate() {
@@ -87,8 +95,14 @@ impl ModuleConfig for TelecomConfig {
                 ));
             }
         }
-        validate::positive("uni_proxy_sync.push_interval", self.uni_proxy_sync.push_interval)?;
-        validate::positive("uni_proxy_sync.pull_interval", self.uni_proxy_sync.pull_interval)?;
+        validate::positive(
+            "uni_proxy_sync.push_interval",
+            self.uni_proxy_sync.push_interval,
+        )?;
+        validate::positive(
+            "uni_proxy_sync.pull_interval",
+            self.uni_proxy_sync.pull_interval,
+        )?;
         validate::secret("vpn_server_token", &self.vpn_server_token)
     }
 }
@@ -102,7 +116,9 @@ impl SubscribeEndpoint {
                 format!("must contain {SUBSCRIBE_TOKEN_PLACEHOLDER}"),
             ));
         }
-        let example = self.url_template.replace(SUBSCRIBE_TOKEN_PLACEHOLDER, "token");
+        let example = self
+            .url_template
+            .replace(SUBSCRIBE_TOKEN_PLACEHOLDER, "token");
         validate::http_url("url_template", &example)
     }
 }
@@ -122,8 +138,13 @@ mod tests {
         let mut config = serde_json::to_value(TelecomConfig::defaults()).unwrap();
         config["subscribe_link"]["endpoints"][0]["url_template"] = "https://x.com/sub".into();
 
-        let error = parse::<TelecomConfig>(&config.to_string()).unwrap_err().to_string();
+        let error = parse::<TelecomConfig>(&config.to_string())
+            .unwrap_err()
+            .to_string();
 
-        assert_eq!(error, "subscribe_link.endpoints[0].url_template: must contain {SUBSCRIBE_TOKEN}");
+        assert_eq!(
+            error,
+            "subscribe_link.endpoints[0].url_template: must contain {SUBSCRIBE_TOKEN}"
+        );
     }
 }

@@ -7,7 +7,7 @@ use helium_framework::cron::CronExecutor;
 use tokio_util::sync::CancellationToken;
 
 use super::Infra;
-use crate::jobs::{OutboxPurge, ConfigResync};
+use crate::jobs::{ConfigResync, OutboxPurge};
 
 pub async fn run(
     infra: Infra,
@@ -15,8 +15,12 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let mut executor = CronExecutor::new(infra.db.clone(), scan_interval);
-    executor.register(Arc::new(OutboxPurge { db: infra.db.clone() }));
-    executor.register(Arc::new(ConfigResync { configs: infra.configs() }));
+    executor.register(Arc::new(OutboxPurge {
+        db: infra.db.clone(),
+    }));
+    executor.register(Arc::new(ConfigResync {
+        configs: infra.configs(),
+    }));
     tracing::info!(interval = ?scan_interval, "cron executor started");
     executor.run(shutdown).await;
     Ok(())

@@ -13,20 +13,29 @@ use tonic_health::ServingStatus;
 
 pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> anyhow::Result<()> {
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    health_reporter.set_service_status("", ServingStatus::Serving).await;
+    health_reporter
+        .set_service_status("", ServingStatus::Serving)
+        .await;
 
-    let reflection_v1 = reflection().build_v1().context("building gRPC reflection")?;
-    let reflection_v1alpha =
-        reflection().build_v1alpha().context("building gRPC reflection (v1alpha)")?;
+    let reflection_v1 = reflection()
+        .build_v1()
+        .context("building gRPC reflection")?;
+    let reflection_v1alpha = reflection()
+        .build_v1alpha()
+        .context("building gRPC reflection (v1alpha)")?;
 
-    let address = listener.local_addr().context("reading the gRPC listen address")?;
+    let address = listener
+        .local_addr()
+        .context("reading the gRPC listen address")?;
     tracing::info!(%address, "gRPC server listening");
 
     // Report NOT_SERVING as soon as the drain starts, so balancers stop sending new calls
     // while in-flight ones finish.
     let draining = async move {
         shutdown.cancelled().await;
-        health_reporter.set_service_status("", ServingStatus::NotServing).await;
+        health_reporter
+            .set_service_status("", ServingStatus::NotServing)
+            .await;
     };
 
     Server::builder()

@@ -9,7 +9,11 @@ use super::Infra;
 
 pub async fn run(infra: Infra, shutdown: CancellationToken) -> anyhow::Result<()> {
     let delivery = MailDelivery::new(infra.configs(), infra.redis.clone());
-    let consumer = Consumer::new(infra.amqp, QueueSpec::new(SEND_QUEUE, &[SEND_EMAIL]), delivery);
+    let consumer = Consumer::new(
+        infra.amqp,
+        QueueSpec::new(SEND_QUEUE, &[SEND_EMAIL]),
+        delivery,
+    );
     consumer.run(shutdown).await;
     Ok(())
 }

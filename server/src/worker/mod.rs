@@ -23,7 +23,7 @@ use helium_framework::env::{self, EnvError};
 use helium_framework::health::{self, Dependencies};
 use helium_framework::redis::RedisConnection;
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -95,21 +95,32 @@ impl WorkerArgs {
     pub fn load_from_env() -> Result<Self, EnvError> {
         let mode = env::required("WORK_MODE")?
             .parse::<WorkMode>()
-            .map_err(|reason| EnvError::Invalid { name: "WORK_MODE", reason })?;
+            .map_err(|reason| EnvError::Invalid {
+                name: "WORK_MODE",
+                reason,
+            })?;
         let database_url = env::required("DATABASE_URL")?;
         let redis_url = env::required("REDIS_URL")?;
         let mq_url = env::required("MQ_URL")?;
+        check_urls(&database_url, &redis_url, &mq_url)?;
         let health_port = env::parsed_or("HEALTH_CHECK_PORT", 9090u16)?;
         let scan_seconds = env::parsed_or("SCAN_INTERVAL", 60u64)?;
         if scan_seconds == 0 {
             let reason = "must be at least 1 second".to_owned();
-            return Err(EnvError::Invalid { name: "SCAN_INTERVAL", reason });
+            return Err(EnvError::Invalid {
+                name: "SCAN_INTERVAL",
+                reason,
+            });
         }
 
         // LISTEN_ADDR moves the one API listener of a single-API mode. The all-in-one mode
         // has three, so each has its own variable there.
         let (grpc_var, subscribe_var, webhook_var) = match mode {
-            WorkMode::AllInOne => ("GRPC_LISTEN_ADDR", "SUBSCRIBE_LISTEN_ADDR", "WEBHOOK_LISTEN_ADDR"),
+            WorkMode::AllInOne => (
+                "GRPC_LISTEN_ADDR",
+                "SUBSCRIBE_LISTEN_ADDR",
+                "WEBHOOK_LISTEN_ADDR",
+            ),
             _ => ("LISTEN_ADDR", "LISTEN_ADDR", "LISTEN_ADDR"),
         };
         Ok(Self {
@@ -122,9 +133,28 @@ impl WorkerArgs {
             grpc_addr: env::parsed_or(grpc_var, SocketAddr::from(([0, 0, 0, 0], 50051)))?,
             subscribe_addr: env::parsed_or(subscribe_var, SocketAddr::from(([0, 0, 0, 0], 8080)))?,
             webhook_addr: env::parsed_or(webhook_var, SocketAddr::from(([0, 0, 0, 0], 8081)))?,
-            otel_collector: std::env::var("OTEL_COLLECTOR").ok().filter(|url| !url.is_empty()),
+            otel_collector: std::env::var("OTEL_COLLECTOR")
+                .ok()
+                .filter(|url| !url.is_empty()),
         })
     }
+}
+
+/// Refuses a malformed connection URL at start-up, where the error can name its variable.
+/// The reasons come from the URL parsers, which never repeat the URL (it may hold a password).
+fn check_urls(database_url: &str, redis_url: &str, mq_url: &str) -> Result<(), EnvError> {
+    let invalid = |name, reason: String| EnvError::Invalid { name, reason };
+    if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+        let reason = "must start with postgres:// or postgresql://".to_owned();
+        return Err(invalid("DATABASE_URL", reason));
+    }
+    database_url
+        .parse::<PgConnectOptions>()
+        .map_err(|error| invalid("DATABASE_URL", error.to_string()))?;
+    RedisConnection::validate_url(redis_url)
+        .map_err(|error| invalid("REDIS_URL", error.to_string()))?;
+    AmqpConnection::validate_url(mq_url).map_err(|error| invalid("MQ_URL", error.to_string()))?;
+    Ok(())
 }
 
 /// The shared connections of a worker process.
@@ -158,7 +188,11 @@ impl Infra {
 pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     let infra = Infra::connect_lazy(&args)?;
     let shutdown = helium_framework::shutdown::on_signal();
-    let health_listener = bind(SocketAddr::from(([0, 0, 0, 0], args.health_port)), "HEALTH_CHECK_PORT").await?;
+    let health_listener = bind(
+        SocketAddr::from(([0, 0, 0, 0], args.health_port)),
+        "HEALTH_CHECK_PORT",
+    )
+    .await?;
 
     // Bind every API port before starting anything, so a port in use fails the start at once.
     let mut components = JoinSet::new();
@@ -171,11 +205,19 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     }
     if serves_subscribe {
         let listener = bind(args.subscribe_addr, "the subscribe API listen address").await?;
-        components.spawn(rest::serve(listener, rest::subscribe_router(), shutdown.clone()));
+        components.spawn(rest::serve(
+            listener,
+            rest::subscribe_router(),
+            shutdown.clone(),
+        ));
     }
     if serves_webhook {
         let listener = bind(args.webhook_addr, "the webhook API listen address").await?;
-        components.spawn(rest::serve(listener, rest::webhook_router(), shutdown.clone()));
+        components.spawn(rest::serve(
+            listener,
+            rest::webhook_router(),
+            shutdown.clone(),
+        ));
     }
     if matches!(args.mode, WorkMode::Consumer | WorkMode::AllInOne) {
         components.spawn(consumer::run(infra.clone(), shutdown.clone()));
@@ -184,13 +226,21 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
         components.spawn(mailer::run(infra.clone(), shutdown.clone()));
     }
     if matches!(args.mode, WorkMode::CronExecutor | WorkMode::AllInOne) {
-        components.spawn(cron_executor::run(infra.clone(), args.scan_interval, shutdown.clone()));
+        components.spawn(cron_executor::run(
+            infra.clone(),
+            args.scan_interval,
+            shutdown.clone(),
+        ));
     }
     let configs = infra.configs();
     let watcher_shutdown = shutdown.clone();
     let watcher = tokio::spawn(async move { configs.watch(watcher_shutdown).await });
 
-    let dependencies = Dependencies { db: infra.db.clone(), redis: infra.redis, amqp: infra.amqp };
+    let dependencies = Dependencies {
+        db: infra.db.clone(),
+        redis: infra.redis,
+        amqp: infra.amqp,
+    };
     let router = health::router(dependencies, helium_framework::telemetry::metrics_handle());
     let health_shutdown = shutdown.clone();
     let health = tokio::spawn(async move {
@@ -218,7 +268,9 @@ async fn wait_for_components(
 ) -> anyhow::Result<()> {
     let mut first_error = None;
     while let Some(joined) = components.join_next().await {
-        let result = joined.context("a worker component panicked").and_then(|result| result);
+        let result = joined
+            .context("a worker component panicked")
+            .and_then(|result| result);
         if !shutdown.is_cancelled() {
             tracing::warn!("a worker component stopped; stopping the others");
             shutdown.cancel();
@@ -233,5 +285,7 @@ async fn wait_for_components(
 }
 
 async fn bind(address: SocketAddr, what: &str) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address} ({what})"))
+    TcpListener::bind(address)
+        .await
+        .with_context(|| format!("cannot listen on {address} ({what})"))
 }

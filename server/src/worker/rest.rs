@@ -13,12 +13,16 @@ use tower_http::trace::TraceLayer;
 
 /// The subscription API's routes.
 pub fn subscribe_router() -> Router {
-    Router::new().fallback(not_found).layer(TraceLayer::new_for_http())
+    Router::new()
+        .fallback(not_found)
+        .layer(TraceLayer::new_for_http())
 }
 
 /// The webhook API's routes.
 pub fn webhook_router() -> Router {
-    Router::new().fallback(not_found).layer(TraceLayer::new_for_http())
+    Router::new()
+        .fallback(not_found)
+        .layer(TraceLayer::new_for_http())
 }
 
 async fn not_found(uri: Uri) -> (StatusCode, Json<serde_json::Value>) {
@@ -31,7 +35,9 @@ pub async fn serve(
     router: Router,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let address = listener.local_addr().context("reading the REST listen address")?;
+    let address = listener
+        .local_addr()
+        .context("reading the REST listen address")?;
     tracing::info!(%address, "REST server listening");
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown.cancelled_owned())

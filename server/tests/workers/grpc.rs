@@ -1,10 +1,10 @@
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
+use tonic_reflection::pb::v1::ServerReflectionRequest;
 use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
 use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
 use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
-use tonic_reflection::pb::v1::ServerReflectionRequest;
 
 use helium_framework::testing::TestDatabase;
 
@@ -26,7 +26,12 @@ async fn the_grpc_worker_serves_health_reflection_and_grpc_web() {
         .await
         .unwrap();
     let mut health = HealthClient::new(channel.clone());
-    let answer = health.check(HealthCheckRequest { service: String::new() }).await.unwrap();
+    let answer = health
+        .check(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .unwrap();
     assert_eq!(answer.into_inner().status, ServingStatus::Serving as i32);
 
     // Server reflection lists the services.
@@ -35,13 +40,20 @@ async fn the_grpc_worker_serves_health_reflection_and_grpc_web() {
         host: String::new(),
         message_request: Some(MessageRequest::ListServices(String::new())),
     };
-    let mut replies =
-        reflection.server_reflection_info(tokio_stream::iter([request])).await.unwrap().into_inner();
+    let mut replies = reflection
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .unwrap()
+        .into_inner();
     let reply = replies.message().await.unwrap().unwrap();
     let Some(MessageResponse::ListServicesResponse(list)) = reply.message_response else {
         panic!("unexpected reflection reply {reply:?}");
     };
-    let names: Vec<_> = list.service.iter().map(|service| service.name.as_str()).collect();
+    let names: Vec<_> = list
+        .service
+        .iter()
+        .map(|service| service.name.as_str())
+        .collect();
     assert!(names.contains(&"grpc.health.v1.Health"), "{names:?}");
 
     // gRPC-Web over HTTP/1.1: an empty HealthCheckRequest in one uncompressed frame.

@@ -3,8 +3,15 @@ use serde_json::json;
 
 use crate::process::{Worker, command, free_port, http, run_to_exit};
 
-const MODES: [&str; 7] =
-    ["grpc", "subscribe_api", "webhook_api", "consumer", "mailer", "cron_executor", "all_in_one"];
+const MODES: [&str; 7] = [
+    "grpc",
+    "subscribe_api",
+    "webhook_api",
+    "consumer",
+    "mailer",
+    "cron_executor",
+    "all_in_one",
+];
 
 #[tokio::test]
 async fn every_worker_mode_becomes_ready_and_stops_cleanly_on_sigterm() {
@@ -16,16 +23,29 @@ async fn every_worker_mode_becomes_ready_and_stops_cleanly_on_sigterm() {
         if mode == "all_in_one" {
             command
                 .env("GRPC_LISTEN_ADDR", format!("127.0.0.1:{}", free_port()))
-                .env("SUBSCRIBE_LISTEN_ADDR", format!("127.0.0.1:{}", free_port()))
+                .env(
+                    "SUBSCRIBE_LISTEN_ADDR",
+                    format!("127.0.0.1:{}", free_port()),
+                )
                 .env("WEBHOOK_LISTEN_ADDR", format!("127.0.0.1:{}", free_port()));
         }
         let worker = Worker::spawn(command, health_port);
 
         // Act
         let readiness = worker.wait_ready().await;
-        let liveness: serde_json::Value =
-            http().get(worker.health_url("/healthz")).send().await.unwrap().json().await.unwrap();
-        let metrics = http().get(worker.health_url("/metrics")).send().await.unwrap();
+        let liveness: serde_json::Value = http()
+            .get(worker.health_url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let metrics = http()
+            .get(worker.health_url("/metrics"))
+            .send()
+            .await
+            .unwrap();
 
         // Assert
         assert_eq!(
@@ -66,16 +86,28 @@ async fn readiness_names_postgres_and_rabbitmq_when_they_are_unreachable() {
     let db = TestDatabase::create().await;
     let (mut command, health_port, _) = command("cron_executor", &db);
     command
-        .env("DATABASE_URL", format!("postgres://postgres@127.0.0.1:{}/helium", free_port()))
-        .env("MQ_URL", format!("amqp://guest:guest@127.0.0.1:{}/%2f", free_port()));
+        .env(
+            "DATABASE_URL",
+            format!("postgres://postgres@127.0.0.1:{}/helium", free_port()),
+        )
+        .env(
+            "MQ_URL",
+            format!("amqp://guest:guest@127.0.0.1:{}/%2f", free_port()),
+        );
     let worker = Worker::spawn(command, health_port);
 
     let (status, body) = worker.first_readiness().await;
 
     assert_eq!(status, 503);
-    assert_eq!((&body["database"], &body["redis"], &body["rabbitmq"]), (&json!("error"), &json!("ok"), &json!("error")));
+    assert_eq!(
+        (&body["database"], &body["redis"], &body["rabbitmq"]),
+        (&json!("error"), &json!("ok"), &json!("error"))
+    );
     let error = body["error"].as_str().unwrap();
-    assert!(error.contains("Database error: ") && error.contains("RabbitMQ error: "), "{error}");
+    assert!(
+        error.contains("Database error: ") && error.contains("RabbitMQ error: "),
+        "{error}"
+    );
     assert!(worker.terminate().await.success());
     db.drop_database().await;
 }
@@ -84,10 +116,41 @@ async fn readiness_names_postgres_and_rabbitmq_when_they_are_unreachable() {
 async fn a_missing_or_invalid_variable_stops_the_process_with_one_line_naming_it() {
     let db = TestDatabase::create().await;
     let cases = [
-        ("MQ_URL", None, "error: environment variable MQ_URL is not set"),
-        ("WORK_MODE", Some("grpcc"), "error: environment variable WORK_MODE is invalid: \"grpcc\""),
-        ("HEALTH_CHECK_PORT", Some("ninety"), "error: environment variable HEALTH_CHECK_PORT is invalid"),
-        ("SCAN_INTERVAL", Some("0"), "error: environment variable SCAN_INTERVAL is invalid"),
+        (
+            "MQ_URL",
+            None,
+            "error: environment variable MQ_URL is not set",
+        ),
+        (
+            "WORK_MODE",
+            Some("grpcc"),
+            "error: environment variable WORK_MODE is invalid: \"grpcc\"",
+        ),
+        (
+            "HEALTH_CHECK_PORT",
+            Some("ninety"),
+            "error: environment variable HEALTH_CHECK_PORT is invalid",
+        ),
+        (
+            "SCAN_INTERVAL",
+            Some("0"),
+            "error: environment variable SCAN_INTERVAL is invalid",
+        ),
+        (
+            "DATABASE_URL",
+            Some("mysql://nowhere"),
+            "error: environment variable DATABASE_URL is invalid",
+        ),
+        (
+            "REDIS_URL",
+            Some("http://nowhere"),
+            "error: environment variable REDIS_URL is invalid",
+        ),
+        (
+            "MQ_URL",
+            Some("nowhere"),
+            "error: environment variable MQ_URL is invalid",
+        ),
     ];
 
     for (variable, value, expected) in cases {

@@ -11,12 +11,19 @@ use tokio::process::{Child, Command};
 pub const TEST_REDIS_URL: &str = "redis://127.0.0.1:6379/8";
 
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 pub fn http() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap()
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
 }
 
 /// A running worker process, killed if the test ends without stopping it.
@@ -65,7 +72,10 @@ impl Worker {
                 let status = response.status().as_u16();
                 return (status, response.json().await.unwrap());
             }
-            assert!(Instant::now() < deadline, "the health server never answered");
+            assert!(
+                Instant::now() < deadline,
+                "the health server never answered"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -78,7 +88,10 @@ impl Worker {
             if status == 200 {
                 return body;
             }
-            assert!(Instant::now() < deadline, "never ready; last answer {status} {body}");
+            assert!(
+                Instant::now() < deadline,
+                "never ready; last answer {status} {body}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -86,7 +99,10 @@ impl Worker {
     /// Sends SIGTERM and waits for the process to exit.
     pub async fn terminate(mut self) -> ExitStatus {
         let pid = self.child.id().unwrap().to_string();
-        let sent = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
         assert!(sent.success());
         tokio::time::timeout(Duration::from_secs(15), self.child.wait())
             .await
@@ -101,5 +117,8 @@ pub async fn run_to_exit(mut command: Command) -> (ExitStatus, String) {
         .await
         .expect("the worker should have exited")
         .unwrap();
-    (output.status, String::from_utf8_lossy(&output.stderr).into_owned())
+    (
+        output.status,
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }

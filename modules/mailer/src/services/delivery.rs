@@ -35,7 +35,11 @@ pub struct MailDelivery {
 
 impl MailDelivery {
     pub fn new(configs: ConfigStore, redis: RedisConnection) -> Self {
-        Self { configs, redis, transport: Mutex::new(None) }
+        Self {
+            configs,
+            redis,
+            transport: Mutex::new(None),
+        }
     }
 
     /// The transport for the current configuration, built on first use or after a change.
@@ -60,7 +64,10 @@ impl MailDelivery {
     async fn remember_sent(&self, message_id: &str) -> Result<(), HandlerError> {
         let mut redis = self.redis.get().await.map_err(transient)?;
         let key = self.redis.key("mailer", "sent", message_id);
-        redis.set_ex(key, 1, SENT_MEMORY.as_secs()).await.map_err(transient)
+        redis
+            .set_ex(key, 1, SENT_MEMORY.as_secs())
+            .await
+            .map_err(transient)
     }
 }
 
@@ -105,8 +112,10 @@ fn build_transport(config: &MailerConfig) -> anyhow::Result<Transport> {
     };
     let mut builder = builder.port(config.port).timeout(Some(SMTP_TIMEOUT));
     if !config.username.is_empty() {
-        builder = builder
-            .credentials(Credentials::new(config.username.clone(), config.password.clone()));
+        builder = builder.credentials(Credentials::new(
+            config.username.clone(),
+            config.password.clone(),
+        ));
     }
     Ok(builder.build())
 }
@@ -115,7 +124,10 @@ fn build_transport(config: &MailerConfig) -> anyhow::Result<Transport> {
 fn compose(config: &MailerConfig, job: &SendEmail) -> anyhow::Result<Message> {
     let from: Mailbox = config.sender.parse()?;
     let to: Mailbox = job.to.parse()?;
-    let builder = Message::builder().from(from).to(to).subject(job.subject.clone());
+    let builder = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(job.subject.clone());
     let message = match &job.html_body {
         Some(html) => builder.multipart(MultiPart::alternative_plain_html(
             job.text_body.clone(),

@@ -106,7 +106,13 @@ impl Processor<CreateAdminRequest> for AdminAccountService {
         if let Some(email) = &email {
             helium_framework::config::validate::email("email", email)
                 .map_err(|error| ServiceError::InvalidArgument(error.to_string()))?;
-            if self.db.process(AdminEmailTaken { email: email.clone() }).await? {
+            if self
+                .db
+                .process(AdminEmailTaken {
+                    email: email.clone(),
+                })
+                .await?
+            {
                 return Err(ServiceError::AlreadyExists(format!(
                     "an admin account with email {email} already exists"
                 )));
@@ -159,7 +165,9 @@ fn not_found(id: Uuid) -> ServiceError {
 }
 
 fn is_unique_violation(error: &sqlx::Error) -> bool {
-    error.as_database_error().is_some_and(|error| error.is_unique_violation())
+    error
+        .as_database_error()
+        .is_some_and(|error| error.is_unique_violation())
 }
 
 impl TryFrom<AdminAccountRow> for AdminAccount {
@@ -167,9 +175,8 @@ impl TryFrom<AdminAccountRow> for AdminAccount {
 
     fn try_from(row: AdminAccountRow) -> Result<Self, Self::Error> {
         // The table's check constraint makes an unknown role a broken database, not bad input.
-        let role = AdminRole::from_db(&row.role).ok_or_else(|| {
-            ServiceError::internal(anyhow_role(&row.role))
-        })?;
+        let role = AdminRole::from_db(&row.role)
+            .ok_or_else(|| ServiceError::internal(anyhow_role(&row.role)))?;
         Ok(Self {
             id: row.id,
             name: row.name,
