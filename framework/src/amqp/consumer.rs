@@ -270,18 +270,16 @@ where
         failures: u32,
         delay: Duration,
     ) -> Result<(), AmqpError> {
-        let retry_queue = self.spec.retry_queue();
-        publisher
-            .publish(OutgoingMessage {
-                exchange: "",
-                routing_key: &retry_queue,
-                message_id: message.message_id.clone().unwrap_or_default(),
-                type_name: message.type_name.as_deref().unwrap_or_default(),
-                payload: &message.payload,
-                headers: tracking_headers(message, failures, None),
-                expiration_ms: Some(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX)),
-            })
-            .await
+        let headers = tracking_headers(message, failures, None);
+        let expiration_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        republish(
+            publisher,
+            &self.spec.retry_queue(),
+            message,
+            headers,
+            Some(expiration_ms),
+        )
+        .await
     }
 
     async fn park(
@@ -291,20 +289,31 @@ where
         failures: u32,
         error: &HandlerError,
     ) -> Result<(), AmqpError> {
-        let dead_queue = self.spec.dead_queue();
         tracing::error!(queue = %self.spec.queue, failures, %error, "message dead-lettered");
-        publisher
-            .publish(OutgoingMessage {
-                exchange: "",
-                routing_key: &dead_queue,
-                message_id: message.message_id.clone().unwrap_or_default(),
-                type_name: message.type_name.as_deref().unwrap_or_default(),
-                payload: &message.payload,
-                headers: tracking_headers(message, failures, Some(error)),
-                expiration_ms: None,
-            })
-            .await
+        let headers = tracking_headers(message, failures, Some(error));
+        republish(publisher, &self.spec.dead_queue(), message, headers, None).await
     }
+}
+
+/// Publishes a copy of `message` straight to `queue` through the default exchange.
+async fn republish(
+    publisher: &Publisher,
+    queue: &str,
+    message: &IncomingMessage,
+    headers: FieldTable,
+    expiration_ms: Option<u64>,
+) -> Result<(), AmqpError> {
+    publisher
+        .publish(OutgoingMessage {
+            exchange: "",
+            routing_key: queue,
+            message_id: message.message_id.clone().unwrap_or_default(),
+            type_name: message.type_name.as_deref().unwrap_or_default(),
+            payload: &message.payload,
+            headers,
+            expiration_ms,
+        })
+        .await
 }
 
 impl DeliveryOutcome {
