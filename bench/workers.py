@@ -10,7 +10,8 @@ any machine, the absolute numbers are checked against the budgets.
 Budgets (issue 2): idle RSS under 30 MB per worker; start to ready under 1 s.
 
 Usage: bench/workers.py [--profile release|debug] [--runs N]
-The binaries are built first with `cargo build --profile ...` (release by default).
+The binaries are built first with `cargo build --profile ...` (release by default), into
+CARGO_TARGET_DIR when it is set.
 """
 
 import argparse
@@ -85,7 +86,8 @@ def main():
     cargo_profile = "release" if args.profile == "release" else "dev"
     subprocess.run(["cargo", "build", "--profile", cargo_profile, "-p", "helium-server",
                     "-p", "helium-cli", "--bins", "--examples"], cwd=ROOT, check=True)
-    target = os.path.join(ROOT, "target", args.profile)
+    target_root = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+    target = os.path.join(target_root, args.profile)
 
     env = {
         "PATH": os.environ.get("PATH", ""),

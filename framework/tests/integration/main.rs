@@ -6,5 +6,6 @@
 mod config_store;
 mod consumer;
 mod cron;
+mod migrations;
 mod outbox;
 mod support;

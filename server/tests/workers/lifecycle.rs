@@ -201,3 +201,24 @@ async fn the_rest_workers_answer_unknown_paths_with_a_json_404() {
     }
     db.drop_database().await;
 }
+
+#[tokio::test]
+async fn an_unusable_telemetry_collector_leaves_a_warning_and_plain_logs() {
+    let db = TestDatabase::create().await;
+    let (mut command, health_port, _) = command("consumer", &db);
+    command
+        .env("OTEL_COLLECTOR", "not a collector address")
+        .env("RUST_LOG", "warn");
+    let worker = Worker::spawn(command, health_port);
+
+    let readiness = worker.wait_ready().await;
+    let (status, stderr) = worker.terminate_with_stderr().await;
+
+    assert_eq!(readiness["status"], "ok");
+    assert!(status.success());
+    assert!(
+        stderr.contains("Failed to initialize OpenTelemetry"),
+        "{stderr}"
+    );
+    db.drop_database().await;
+}

@@ -97,17 +97,26 @@ impl Worker {
     }
 
     /// Sends SIGTERM and waits for the process to exit.
-    pub async fn terminate(mut self) -> ExitStatus {
+    pub async fn terminate(self) -> ExitStatus {
+        self.terminate_with_stderr().await.0
+    }
+
+    /// Sends SIGTERM, waits for the process to exit, and returns what it logged.
+    pub async fn terminate_with_stderr(self) -> (ExitStatus, String) {
         let pid = self.child.id().unwrap().to_string();
         let sent = std::process::Command::new("kill")
             .args(["-TERM", &pid])
             .status()
             .unwrap();
         assert!(sent.success());
-        tokio::time::timeout(Duration::from_secs(15), self.child.wait())
+        let output = tokio::time::timeout(Duration::from_secs(15), self.child.wait_with_output())
             .await
             .expect("the worker did not stop within 15 s of SIGTERM")
-            .unwrap()
+            .unwrap();
+        (
+            output.status,
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
     }
 }
 
