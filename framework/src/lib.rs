@@ -13,9 +13,11 @@
 //! - [`health`]: the `/healthz`, `/readyz` and `/metrics` server every worker runs.
 //! - [`telemetry`]: logging, tracing and the optional OpenTelemetry export.
 //! - [`error`]: the error every service returns and its mapping to gRPC statuses.
+//! - [`grpc`]: the caller's address and timestamps, for the modules' gRPC layers.
 //! - [`env`]: reading the process environment with errors that name the variable.
 //! - [`shutdown`]: the signal that starts a graceful stop.
 //! - [`migrations`]: the SQL migrations, embedded.
+//! - [`tokens`]: signed access tokens, opaque secrets and the bearer header.
 
 #![forbid(unsafe_code)]
 #![forbid(clippy::unwrap_used)]
@@ -27,6 +29,7 @@ pub mod config;
 pub mod cron;
 pub mod env;
 pub mod error;
+pub mod grpc;
 pub mod health;
 pub mod migrations;
 pub mod outbox;
@@ -36,5 +39,6 @@ pub mod shutdown;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod tokens;
 
 pub use kanau;

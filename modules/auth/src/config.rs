@@ -14,6 +14,73 @@ pub struct AuthConfig {
     pub email_provider: EmailProviderConfig,
     pub jwt: JwtConfig,
     pub oauth_providers: OAuthProvidersConfig,
+    /// Where emailed links lead and how registration ends. Optional in stored documents, so
+    /// configurations written before it existed keep working.
+    #[serde(default)]
+    pub frontend: FrontendConfig,
+}
+
+/// The operator's customer frontend, as the emails and the registration flow need it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrontendConfig {
+    /// The service's name as customers know it, used in emails.
+    pub product_name: String,
+    /// The page that finishes a registration; `{TOKEN}` is replaced by the link's token.
+    pub registration_url_template: String,
+    /// The page that sets a new password; `{TOKEN}` is replaced by the link's token.
+    pub password_reset_url_template: String,
+    /// Whether finishing a registration signs the customer in at once.
+    pub auto_login: bool,
+}
+
+/// The placeholder the frontend URL templates must contain.
+pub const TOKEN_PLACEHOLDER: &str = "{TOKEN}";
+
+impl Default for FrontendConfig {
+    fn default() -> Self {
+        Self {
+            product_name: "Helium".to_owned(),
+            registration_url_template: "https://your-domain.com/register?token={TOKEN}".to_owned(),
+            password_reset_url_template: "https://your-domain.com/reset-password?token={TOKEN}"
+                .to_owned(),
+            auto_login: true,
+        }
+    }
+}
+
+impl FrontendConfig {
+    fn validate(&self) -> Result<(), FieldError> {
+        validate::not_blank("product_name", &self.product_name)?;
+        for (field, template) in [
+            ("registration_url_template", &self.registration_url_template),
+            (
+                "password_reset_url_template",
+                &self.password_reset_url_template,
+            ),
+        ] {
+            if !template.contains(TOKEN_PLACEHOLDER) {
+                return Err(FieldError::new(
+                    field,
+                    format!("must contain {TOKEN_PLACEHOLDER}"),
+                ));
+            }
+            validate::http_url(field, &template.replace(TOKEN_PLACEHOLDER, "token"))?;
+        }
+        Ok(())
+    }
+
+    /// The registration link for `token`.
+    pub fn registration_link(&self, token: &str) -> String {
+        self.registration_url_template
+            .replace(TOKEN_PLACEHOLDER, token)
+    }
+
+    /// The password-reset link for `token`.
+    pub fn password_reset_link(&self, token: &str) -> String {
+        self.password_reset_url_template
+            .replace(TOKEN_PLACEHOLDER, token)
+    }
 }
 
 /// Sign-up and sign-in by email: which domains may register and how long links live.
@@ -107,6 +174,7 @@ impl ModuleConfig for AuthConfig {
                 providers: Vec::new(),
                 challenge_expiration: Seconds(300),
             },
+            frontend: FrontendConfig::default(),
         }
     }
 
@@ -117,7 +185,10 @@ impl ModuleConfig for AuthConfig {
         self.jwt.validate().map_err(|error| error.within("jwt"))?;
         self.oauth_providers
             .validate()
-            .map_err(|error| error.within("oauth_providers"))
+            .map_err(|error| error.within("oauth_providers"))?;
+        self.frontend
+            .validate()
+            .map_err(|error| error.within("frontend"))
     }
 }
 

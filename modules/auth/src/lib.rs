@@ -1,7 +1,13 @@
-//! The `auth` module (customer accounts).
+//! The `auth` module: customers' accounts, from registration to sign-out.
 //!
-//! So far it holds the module's typed configuration, which `helium-cli` initialises and
-//! validates; its entities, services and APIs arrive with the issues that build them.
+//! # Layout
+//!
+//! - [`config`]: the `auth` configuration.
+//! - [`entities`]: SQL for the `auth` schema and the Redis session markers; nothing else.
+//! - [`services`]: registration by email link, password sign-in, sessions with rotating
+//!   refresh tokens, password reset, and the account's own views.
+//! - [`rpc`]: the `helium.auth.v1` gRPC services over those use cases.
+//! - [`cron`]: the purge of old email links.
 
 #![forbid(unsafe_code)]
 #![forbid(clippy::unwrap_used)]
@@ -9,3 +15,8 @@
 #![deny(clippy::panic)]
 
 pub mod config;
+pub mod cron;
+pub mod entities;
+pub mod password;
+pub mod rpc;
+pub mod services;

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use helium_auth::cron::PurgeEmailLinks;
 use helium_framework::cron::CronExecutor;
+use helium_framework::processor::DatabaseProcessor;
 use tokio_util::sync::CancellationToken;
 
 use super::Infra;
@@ -21,6 +23,11 @@ pub async fn run(
     executor.register(Arc::new(ConfigResync {
         configs: infra.configs(),
     }));
+    executor.register(Arc::new(PurgeEmailLinks {
+        db: DatabaseProcessor::from_pool(infra.db.clone()),
+        configs: infra.configs(),
+    }));
+
     tracing::info!(interval = ?scan_interval, "cron executor started");
     executor.run(shutdown).await;
     Ok(())

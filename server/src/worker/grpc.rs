@@ -11,11 +11,20 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::Server;
 use tonic_health::ServingStatus;
 
-pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> anyhow::Result<()> {
+use super::Infra;
+
+pub async fn serve(
+    listener: TcpListener,
+    infra: Infra,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter
         .set_service_status("", ServingStatus::Serving)
         .await;
+
+    let (auth, account) =
+        helium_auth::rpc::services(infra.db.clone(), infra.redis.clone(), infra.configs());
 
     let reflection_v1 = reflection()
         .build_v1()
@@ -42,6 +51,8 @@ pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> anyhow
         .accept_http1(true)
         .layer(tonic_web::GrpcWebLayer::new())
         .add_service(health_service)
+        .add_service(auth)
+        .add_service(account)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), draining)
@@ -52,4 +63,5 @@ pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> anyhow
 fn reflection() -> tonic_reflection::server::Builder<'static> {
     tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(helium_auth::rpc::pb::FILE_DESCRIPTOR_SET)
 }

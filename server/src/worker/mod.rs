@@ -201,7 +201,7 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     let serves_webhook = matches!(args.mode, WorkMode::WebhookApi | WorkMode::AllInOne);
     if serves_grpc {
         let listener = bind(args.grpc_addr, "the gRPC listen address").await?;
-        components.spawn(grpc::serve(listener, shutdown.clone()));
+        components.spawn(grpc::serve(listener, infra.clone(), shutdown.clone()));
     }
     if serves_subscribe {
         let listener = bind(args.subscribe_addr, "the subscribe API listen address").await?;

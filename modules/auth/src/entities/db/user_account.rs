@@ -1,0 +1,94 @@
+//! `auth.user_account`.
+
+use chrono::{DateTime, Utc};
+use helium_framework::processor::{DatabaseProcessor, Processor};
+use uuid::Uuid;
+
+#[derive(Clone, Debug)]
+pub struct UserAccountRow {
+    pub id: Uuid,
+    pub email: String,
+    pub password_hash: Option<String>,
+    pub referral_code: Option<String>,
+    pub banned_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An account by email, in any letter case.
+pub struct FindUserByEmail {
+    pub email: String,
+}
+
+/// An account by id.
+pub struct FindUserById {
+    pub id: Uuid,
+}
+
+impl Processor<FindUserByEmail> for DatabaseProcessor {
+    type Output = Option<UserAccountRow>;
+    type Error = sqlx::Error;
+
+    async fn process(&self, input: FindUserByEmail) -> Result<Self::Output, Self::Error> {
+        sqlx::query_as!(
+            UserAccountRow,
+            "SELECT id, email, password_hash, referral_code, banned_at, created_at
+             FROM auth.user_account WHERE lower(email) = lower($1)",
+            input.email,
+        )
+        .fetch_optional(self.pool())
+        .await
+    }
+}
+
+impl Processor<FindUserById> for DatabaseProcessor {
+    type Output = Option<UserAccountRow>;
+    type Error = sqlx::Error;
+
+    async fn process(&self, input: FindUserById) -> Result<Self::Output, Self::Error> {
+        sqlx::query_as!(
+            UserAccountRow,
+            "SELECT id, email, password_hash, referral_code, banned_at, created_at
+             FROM auth.user_account WHERE id = $1",
+            input.id,
+        )
+        .fetch_optional(self.pool())
+        .await
+    }
+}
+
+/// Creates an account inside the caller's transaction.
+pub async fn insert_account(
+    connection: &mut sqlx::PgConnection,
+    id: Uuid,
+    email: &str,
+    password_hash: &str,
+    referral_code: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO auth.user_account (id, email, password_hash, referral_code)
+         VALUES ($1, $2, $3, $4)",
+        id,
+        email,
+        password_hash,
+        referral_code,
+    )
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// Replaces an account's password inside the caller's transaction.
+pub async fn set_password(
+    connection: &mut sqlx::PgConnection,
+    user_id: Uuid,
+    password_hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE auth.user_account SET password_hash = $2, updated_at = now() WHERE id = $1",
+        user_id,
+        password_hash,
+    )
+    .execute(connection)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! Redis entity processors of the auth module.
+
+pub mod session;

@@ -1,0 +1,95 @@
+//! `helium.auth.v1.AccountService`: the signed-in customer's own account.
+
+use helium_framework::error::ServiceError;
+use helium_framework::grpc::timestamp;
+use helium_framework::processor::Processor;
+use helium_framework::tokens::bearer_token;
+use tonic::{Request, Response, Status};
+use uuid::Uuid;
+
+use super::pb;
+use crate::services::account::{AccountService, GetProfile};
+use crate::services::session::{Authenticate, Caller, ListSessions, RevokeSession, SessionService};
+
+pub struct AccountApi {
+    pub(super) sessions: SessionService,
+    pub(super) accounts: AccountService,
+}
+
+impl AccountApi {
+    /// The caller behind the request's bearer token: the pass every call here needs.
+    async fn caller<T>(&self, request: &Request<T>) -> Result<Caller, ServiceError> {
+        let access_token = bearer_token(request.metadata())?.to_owned();
+        self.sessions.process(Authenticate { access_token }).await
+    }
+}
+
+#[tonic::async_trait]
+impl pb::account_service_server::AccountService for AccountApi {
+    async fn get_profile(
+        &self,
+        request: Request<pb::GetProfileRequest>,
+    ) -> Result<Response<pb::GetProfileResponse>, Status> {
+        let caller = self.caller(&request).await?;
+
+        let account = self.accounts.process(GetProfile { caller }).await?;
+        Ok(Response::new(pb::GetProfileResponse {
+            user_id: account.id.to_string(),
+            email: account.email,
+            created_at: Some(timestamp(account.created_at)),
+            referral_code: account.referral_code,
+        }))
+    }
+
+    async fn list_sessions(
+        &self,
+        request: Request<pb::ListSessionsRequest>,
+    ) -> Result<Response<pb::ListSessionsResponse>, Status> {
+        let caller = self.caller(&request).await?;
+
+        let sessions = self.sessions.process(ListSessions { caller }).await?;
+        let sessions = sessions
+            .into_iter()
+            .map(|session| pb::Session {
+                id: session.id.to_string(),
+                device: session.device,
+                ip_address: session.ip_address,
+                created_at: Some(timestamp(session.created_at)),
+                last_used_at: Some(timestamp(session.last_used_at)),
+                current: session.id == caller.session_id,
+            })
+            .collect();
+        Ok(Response::new(pb::ListSessionsResponse { sessions }))
+    }
+
+    async fn revoke_session(
+        &self,
+        request: Request<pb::RevokeSessionRequest>,
+    ) -> Result<Response<pb::RevokeSessionResponse>, Status> {
+        let caller = self.caller(&request).await?;
+        let session_id: Uuid = request
+            .into_inner()
+            .session_id
+            .parse()
+            .map_err(|_| Status::invalid_argument("session_id must be a UUID"))?;
+
+        self.sessions
+            .process(RevokeSession { caller, session_id })
+            .await?;
+        Ok(Response::new(pb::RevokeSessionResponse {}))
+    }
+
+    async fn sign_out(
+        &self,
+        request: Request<pb::SignOutRequest>,
+    ) -> Result<Response<pb::SignOutResponse>, Status> {
+        let caller = self.caller(&request).await?;
+
+        let current = RevokeSession {
+            caller,
+            session_id: caller.session_id,
+        };
+        self.sessions.process(current).await?;
+        Ok(Response::new(pb::SignOutResponse {}))
+    }
+}

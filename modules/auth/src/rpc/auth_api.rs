@@ -1,0 +1,125 @@
+//! `helium.auth.v1.AuthService`: calls that need no session.
+
+use helium_framework::grpc::client_address;
+use helium_framework::processor::Processor;
+use tonic::{Request, Response, Status};
+
+use super::pb;
+use crate::services::password_reset::{
+    CompletePasswordReset, PasswordResetService, RequestPasswordReset,
+};
+use crate::services::registration::{
+    CompleteRegistration, RegistrationService, RequestRegistration,
+};
+use crate::services::session::{RefreshSession, SessionService};
+use crate::services::sign_in::{SignIn, SignInService};
+
+pub struct AuthApi {
+    pub(super) registration: RegistrationService,
+    pub(super) sign_in: SignInService,
+    pub(super) password_reset: PasswordResetService,
+    pub(super) sessions: SessionService,
+}
+
+#[tonic::async_trait]
+impl pb::auth_service_server::AuthService for AuthApi {
+    async fn request_registration(
+        &self,
+        request: Request<pb::RequestRegistrationRequest>,
+    ) -> Result<Response<pb::RequestRegistrationResponse>, Status> {
+        let ip_address = client_address(&request);
+        let request = request.into_inner();
+        let input = RequestRegistration {
+            email: request.email,
+            referral_code: request.referral_code,
+            ip_address,
+        };
+
+        self.registration.process(input).await?;
+        Ok(Response::new(pb::RequestRegistrationResponse {}))
+    }
+
+    async fn complete_registration(
+        &self,
+        request: Request<pb::CompleteRegistrationRequest>,
+    ) -> Result<Response<pb::CompleteRegistrationResponse>, Status> {
+        let ip_address = client_address(&request);
+        let request = request.into_inner();
+        let input = CompleteRegistration {
+            token: request.token,
+            password: request.password,
+            device: request.device,
+            ip_address,
+        };
+
+        let completed = self.registration.process(input).await?;
+        Ok(Response::new(pb::CompleteRegistrationResponse {
+            user_id: completed.user_id.to_string(),
+            session: completed.session.map(Into::into),
+        }))
+    }
+
+    async fn sign_in(
+        &self,
+        request: Request<pb::SignInRequest>,
+    ) -> Result<Response<pb::SignInResponse>, Status> {
+        let ip_address = client_address(&request);
+        let request = request.into_inner();
+        let input = SignIn {
+            email: request.email,
+            password: request.password,
+            device: request.device,
+            ip_address,
+        };
+
+        let signed_in = self.sign_in.process(input).await?;
+        Ok(Response::new(pb::SignInResponse {
+            user_id: signed_in.user_id.to_string(),
+            session: Some(signed_in.session.into()),
+        }))
+    }
+
+    async fn refresh_session(
+        &self,
+        request: Request<pb::RefreshSessionRequest>,
+    ) -> Result<Response<pb::RefreshSessionResponse>, Status> {
+        let ip_address = client_address(&request);
+        let input = RefreshSession {
+            refresh_token: request.into_inner().refresh_token,
+            ip_address,
+        };
+
+        let session = self.sessions.process(input).await?;
+        Ok(Response::new(pb::RefreshSessionResponse {
+            session: Some(session.into()),
+        }))
+    }
+
+    async fn request_password_reset(
+        &self,
+        request: Request<pb::RequestPasswordResetRequest>,
+    ) -> Result<Response<pb::RequestPasswordResetResponse>, Status> {
+        let ip_address = client_address(&request);
+        let input = RequestPasswordReset {
+            email: request.into_inner().email,
+            ip_address,
+        };
+
+        self.password_reset.process(input).await?;
+        Ok(Response::new(pb::RequestPasswordResetResponse {}))
+    }
+
+    async fn complete_password_reset(
+        &self,
+        request: Request<pb::CompletePasswordResetRequest>,
+    ) -> Result<Response<pb::CompletePasswordResetResponse>, Status> {
+        let request = request.into_inner();
+        let input = CompletePasswordReset {
+            token: request.token,
+            new_password: request.new_password,
+        };
+
+        self.password_reset.process(input).await?;
+        Ok(Response::new(pb::CompletePasswordResetResponse {}))
+    }
+}

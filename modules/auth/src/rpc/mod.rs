@@ -1,0 +1,76 @@
+//! The `helium.auth.v1` gRPC services: protocol only, each call one service call.
+
+mod account_api;
+mod auth_api;
+
+use helium_framework::config::ConfigStore;
+use helium_framework::processor::DatabaseProcessor;
+use helium_framework::redis::RedisConnection;
+use helium_shield::services::Shield;
+use sqlx::PgPool;
+
+pub use account_api::AccountApi;
+pub use auth_api::AuthApi;
+
+use crate::entities::redis::session::SessionMarkers;
+use crate::services::account::AccountService;
+use crate::services::password_reset::PasswordResetService;
+use crate::services::registration::RegistrationService;
+use crate::services::session::{IssuedSession, SessionService};
+use crate::services::sign_in::SignInService;
+
+/// The generated protobuf types and tonic services.
+#[allow(clippy::all, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+pub mod pb {
+    tonic::include_proto!("helium.auth.v1");
+
+    /// For server reflection.
+    pub const FILE_DESCRIPTOR_SET: &[u8] =
+        tonic::include_file_descriptor_set!("helium_auth_descriptor");
+}
+
+use pb::account_service_server::AccountServiceServer;
+use pb::auth_service_server::AuthServiceServer;
+
+/// Builds the module's gRPC services over one set of connections.
+pub fn services(
+    db: PgPool,
+    redis: RedisConnection,
+    configs: ConfigStore,
+) -> (AuthServiceServer<AuthApi>, AccountServiceServer<AccountApi>) {
+    let db = DatabaseProcessor::from_pool(db);
+    let shield = Shield::new(configs.clone(), redis.clone());
+    let sessions = SessionService::new(db.clone(), SessionMarkers::new(redis), configs.clone());
+    let auth = AuthApi {
+        registration: RegistrationService::new(
+            db.clone(),
+            configs.clone(),
+            sessions.clone(),
+            shield.clone(),
+        ),
+        sign_in: SignInService::new(db.clone(), sessions.clone(), shield.clone()),
+        password_reset: PasswordResetService::new(db.clone(), configs, sessions.clone(), shield),
+        sessions: sessions.clone(),
+    };
+    let account = AccountApi {
+        sessions,
+        accounts: AccountService::new(db),
+    };
+    (
+        AuthServiceServer::new(auth),
+        AccountServiceServer::new(account),
+    )
+}
+
+impl From<IssuedSession> for pb::SessionTokens {
+    fn from(session: IssuedSession) -> Self {
+        use helium_framework::grpc::timestamp;
+        Self {
+            access_token: session.access_token,
+            access_token_expires_at: Some(timestamp(session.access_expires_at)),
+            refresh_token: session.refresh_token,
+            refresh_token_expires_at: Some(timestamp(session.refresh_expires_at)),
+            session_id: session.session_id.to_string(),
+        }
+    }
+}

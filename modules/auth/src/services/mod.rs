@@ -1,0 +1,45 @@
+//! The auth module's use cases. No SQL here: entities do the storage.
+//!
+//! Every service is a [`Processor`](helium_framework::processor::Processor) per request type
+//! and returns [`ServiceError`](helium_framework::error::ServiceError), whose messages are
+//! written for a frontend to show.
+
+pub mod account;
+mod email;
+pub mod password_reset;
+pub mod registration;
+pub mod session;
+pub mod sign_in;
+
+use helium_framework::error::ServiceError;
+
+/// Checks the shape of an email address and returns it trimmed.
+pub(crate) fn parse_email(email: &str) -> Result<String, ServiceError> {
+    let email = email.trim();
+    if email.len() > 254 {
+        return Err(ServiceError::InvalidArgument(
+            "the email address is too long".into(),
+        ));
+    }
+    helium_framework::config::validate::email("email", email)
+        .map_err(|_| ServiceError::InvalidArgument(format!("{email:?} is not an email address")))?;
+    Ok(email.to_owned())
+}
+
+/// The caller's address as an IP, for rate limits. Unknown or unparsable addresses all share
+/// the unspecified address, so they share one limit rather than escaping it.
+pub(crate) fn ip_of(address: &str) -> std::net::IpAddr {
+    address
+        .parse()
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+}
+
+/// A device label: what the caller sent, cut to a sane length, or "unknown device".
+pub(crate) fn device_label(device: &str) -> String {
+    let device: String = device.trim().chars().take(120).collect();
+    if device.is_empty() {
+        "unknown device".to_owned()
+    } else {
+        device
+    }
+}

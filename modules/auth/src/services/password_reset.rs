@@ -1,0 +1,133 @@
+//! Password reset by email link. A successful reset ends every session of the account,
+//! access tokens included, because whoever knew the old password may hold one.
+
+use chrono::Utc;
+use helium_framework::config::ConfigStore;
+use helium_framework::error::ServiceError;
+use helium_framework::processor::{DatabaseProcessor, Processor};
+use helium_framework::tokens::{random_secret, secret_hash};
+use helium_shield::services::{AdmitEmailRequest, Shield};
+
+use super::email::{self, LinkEmail};
+use super::registration::{check_resend_interval, usable_link};
+use super::session::{RevokeAllSessions, SessionService, seconds};
+use super::{ip_of, parse_email};
+use crate::config::AuthConfig;
+use crate::entities::db::email_link::{self, LinkPurpose};
+use crate::entities::db::user_account::{self, FindUserByEmail};
+use crate::password;
+
+pub struct RequestPasswordReset {
+    pub email: String,
+    pub ip_address: String,
+}
+
+pub struct CompletePasswordReset {
+    pub token: String,
+    pub new_password: String,
+}
+
+#[derive(Clone)]
+pub struct PasswordResetService {
+    db: DatabaseProcessor,
+    configs: ConfigStore,
+    sessions: SessionService,
+    shield: Shield,
+}
+
+impl PasswordResetService {
+    pub fn new(
+        db: DatabaseProcessor,
+        configs: ConfigStore,
+        sessions: SessionService,
+        shield: Shield,
+    ) -> Self {
+        Self {
+            db,
+            configs,
+            sessions,
+            shield,
+        }
+    }
+}
+
+impl Processor<RequestPasswordReset> for PasswordResetService {
+    type Output = ();
+    type Error = ServiceError;
+
+    async fn process(&self, input: RequestPasswordReset) -> Result<(), ServiceError> {
+        let email = parse_email(&input.email)?;
+        let config: AuthConfig = self.configs.load().await.map_err(ServiceError::internal)?;
+        check_resend_interval(&self.db, &config, &email, LinkPurpose::PasswordReset).await?;
+        let recipient = email.clone();
+        let admit = AdmitEmailRequest {
+            address: ip_of(&input.ip_address),
+            recipient,
+        };
+        self.shield.process(admit).await?;
+
+        // The same answer whether or not the address has an account.
+        let Some(account) = self
+            .db
+            .process(FindUserByEmail {
+                email: email.clone(),
+            })
+            .await?
+        else {
+            return Ok(());
+        };
+        if account.banned_at.is_some() {
+            return Ok(());
+        }
+
+        let token = random_secret();
+        let lifetime = config.email_provider.magic_link_expire_after.0;
+        let mut transaction = self.db.pool().begin().await?;
+        email_link::insert_link(
+            &mut transaction,
+            &secret_hash(&token),
+            LinkPurpose::PasswordReset,
+            &account.email,
+            Some(account.id),
+            None,
+            Utc::now() + seconds(lifetime),
+        )
+        .await?;
+        let link = config.frontend.password_reset_link(&token);
+        let message = LinkEmail {
+            link: &link,
+            lifetime_secs: lifetime,
+        };
+        email::queue_password_reset(&mut transaction, &config, &account.email, &message).await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+}
+
+impl Processor<CompletePasswordReset> for PasswordResetService {
+    type Output = ();
+    type Error = ServiceError;
+
+    async fn process(&self, input: CompletePasswordReset) -> Result<(), ServiceError> {
+        let token_hash = secret_hash(input.token.trim());
+        let mut transaction = self.db.pool().begin().await?;
+        let link = email_link::lock_link(&mut transaction, &token_hash, LinkPurpose::PasswordReset)
+            .await?;
+        let link = usable_link(link)?;
+        let Some(user_id) = link.user_id else {
+            return Err(ServiceError::NotFound(
+                "this link is not valid; ask for a new one".into(),
+            ));
+        };
+        password::check_policy(&input.new_password, &link.email)?;
+        let password_hash = password::hash(input.new_password).await?;
+
+        user_account::set_password(&mut transaction, user_id, &password_hash).await?;
+        email_link::mark_link_used(&mut transaction, &token_hash).await?;
+        transaction.commit().await?;
+
+        let ended = self.sessions.process(RevokeAllSessions { user_id }).await?;
+        tracing::info!(%user_id, ended, "password reset; every session ended");
+        Ok(())
+    }
+}

@@ -1,0 +1,326 @@
+//! Sessions: starting, refreshing with rotation, authenticating, listing and revoking.
+//!
+//! A session has a short-lived JWT access token and an opaque refresh token
+//! `<session id>.<secret>`. Refreshing replaces the secret; presenting a secret that is no
+//! longer current means the token was copied, so the whole session is revoked (the thief and
+//! the owner both have to sign in again, and only the owner can).
+
+use chrono::{DateTime, Duration, Utc};
+use helium_framework::config::ConfigStore;
+use helium_framework::error::ServiceError;
+use helium_framework::processor::{DatabaseProcessor, Processor};
+use helium_framework::tokens::{JwtCodec, random_secret, secret_hash};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::config::AuthConfig;
+use crate::entities::db::session::{
+    FindSession, InsertSession, ListActiveSessions, RevokeSessionRow, RevokeUserSessions,
+    RotateRefreshToken, SessionRow,
+};
+use crate::entities::redis::session::{
+    ForgetSessions, IsSessionLive, MarkSessionLive, SessionMarkers,
+};
+
+/// The claims of a customer access token.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub iss: String,
+    pub aud: String,
+    /// The account id.
+    pub sub: Uuid,
+    /// The session id, checked against Redis on every call.
+    pub sid: Uuid,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+/// Tokens handed to a signed-in client.
+#[derive(Debug, Clone)]
+pub struct IssuedSession {
+    pub session_id: Uuid,
+    pub access_token: String,
+    pub access_expires_at: DateTime<Utc>,
+    pub refresh_token: String,
+    pub refresh_expires_at: DateTime<Utc>,
+}
+
+/// The caller behind a valid access token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    pub user_id: Uuid,
+    pub session_id: Uuid,
+}
+
+pub struct StartSession {
+    pub user_id: Uuid,
+    pub device: String,
+    pub ip_address: String,
+}
+
+pub struct RefreshSession {
+    pub refresh_token: String,
+    pub ip_address: String,
+}
+
+pub struct Authenticate {
+    pub access_token: String,
+}
+
+pub struct ListSessions {
+    pub caller: Caller,
+}
+
+pub struct RevokeSession {
+    pub caller: Caller,
+    pub session_id: Uuid,
+}
+
+/// Revokes every session of an account, access tokens included (password reset, ban).
+pub struct RevokeAllSessions {
+    pub user_id: Uuid,
+}
+
+#[derive(Clone)]
+pub struct SessionService {
+    db: DatabaseProcessor,
+    markers: SessionMarkers,
+    configs: ConfigStore,
+}
+
+impl SessionService {
+    pub fn new(db: DatabaseProcessor, markers: SessionMarkers, configs: ConfigStore) -> Self {
+        Self {
+            db,
+            markers,
+            configs,
+        }
+    }
+
+    async fn config(&self) -> Result<AuthConfig, ServiceError> {
+        self.configs.load().await.map_err(ServiceError::internal)
+    }
+
+    /// Signs a new access token for an existing session.
+    fn access_token(
+        config: &AuthConfig,
+        user_id: Uuid,
+        session_id: Uuid,
+    ) -> Result<(String, DateTime<Utc>), ServiceError> {
+        let codec = JwtCodec::new(&config.jwt.secret, &config.jwt.issuer)?;
+        let now = Utc::now();
+        let expires_at = now + seconds(config.jwt.access_token_expiration.0);
+        let claims = AccessClaims {
+            iss: config.jwt.issuer.clone(),
+            aud: config.jwt.access_audience.clone(),
+            sub: user_id,
+            sid: session_id,
+            iat: now.timestamp(),
+            exp: expires_at.timestamp(),
+        };
+        Ok((codec.issue(&claims)?, expires_at))
+    }
+
+    async fn forget(&self, session_ids: Vec<Uuid>) -> Result<(), ServiceError> {
+        self.markers
+            .process(ForgetSessions { session_ids })
+            .await
+            .map_err(ServiceError::internal)
+    }
+}
+
+impl Processor<StartSession> for SessionService {
+    type Output = IssuedSession;
+    type Error = ServiceError;
+
+    async fn process(&self, input: StartSession) -> Result<IssuedSession, ServiceError> {
+        let config = self.config().await?;
+        let secret = random_secret();
+        let refresh_lifetime = config.jwt.refresh_token_expiration.0;
+        let row = self
+            .db
+            .process(InsertSession {
+                id: Uuid::now_v7(),
+                user_id: input.user_id,
+                refresh_token_hash: secret_hash(&secret),
+                device: input.device,
+                ip_address: input.ip_address,
+                expires_at: Utc::now() + seconds(refresh_lifetime),
+            })
+            .await?;
+        let live = MarkSessionLive {
+            session_id: row.id,
+            ttl_secs: refresh_lifetime,
+        };
+        self.markers
+            .process(live)
+            .await
+            .map_err(ServiceError::internal)?;
+
+        let (access_token, access_expires_at) = Self::access_token(&config, row.user_id, row.id)?;
+        Ok(IssuedSession {
+            session_id: row.id,
+            access_token,
+            access_expires_at,
+            refresh_token: format!("{}.{secret}", row.id),
+            refresh_expires_at: row.expires_at,
+        })
+    }
+}
+
+impl Processor<RefreshSession> for SessionService {
+    type Output = IssuedSession;
+    type Error = ServiceError;
+
+    async fn process(&self, input: RefreshSession) -> Result<IssuedSession, ServiceError> {
+        let refused = || ServiceError::Unauthenticated("the refresh token is not valid".into());
+        let (session_id, secret) = input.refresh_token.split_once('.').ok_or_else(refused)?;
+        let session_id: Uuid = session_id.parse().map_err(|_| refused())?;
+        let session = self
+            .db
+            .process(FindSession { id: session_id })
+            .await?
+            .ok_or_else(refused)?;
+        if session.revoked_at.is_some() || session.expires_at <= Utc::now() {
+            return Err(ServiceError::Unauthenticated(
+                "the session has ended; sign in again".into(),
+            ));
+        }
+
+        let presented = secret_hash(secret);
+        let new_secret = random_secret();
+        let rotated = presented == session.refresh_token_hash
+            && self
+                .db
+                .process(RotateRefreshToken {
+                    id: session.id,
+                    expected_hash: presented,
+                    new_hash: secret_hash(&new_secret),
+                    ip_address: input.ip_address,
+                })
+                .await?;
+        if !rotated {
+            return Err(self.revoke_for_reuse(&session).await);
+        }
+
+        let config = self.config().await?;
+        let (access_token, access_expires_at) =
+            Self::access_token(&config, session.user_id, session.id)?;
+        Ok(IssuedSession {
+            session_id: session.id,
+            access_token,
+            access_expires_at,
+            refresh_token: format!("{}.{new_secret}", session.id),
+            refresh_expires_at: session.expires_at,
+        })
+    }
+}
+
+impl SessionService {
+    /// A refresh token that is not the session's current one was used: someone holds a copy.
+    async fn revoke_for_reuse(&self, session: &SessionRow) -> ServiceError {
+        tracing::warn!(session_id = %session.id, "refresh token reused; session revoked");
+        let revoke = RevokeSessionRow {
+            id: session.id,
+            user_id: session.user_id,
+        };
+        if let Err(error) = self.db.process(revoke).await {
+            return ServiceError::from(error);
+        }
+        if let Err(error) = self.forget(vec![session.id]).await {
+            return error;
+        }
+        ServiceError::Unauthenticated(
+            "this refresh token was already used, so the session has been ended for safety; \
+             sign in again"
+                .into(),
+        )
+    }
+}
+
+impl Processor<Authenticate> for SessionService {
+    type Output = Caller;
+    type Error = ServiceError;
+
+    async fn process(&self, input: Authenticate) -> Result<Caller, ServiceError> {
+        let config = self.config().await?;
+        let codec = JwtCodec::new(&config.jwt.secret, &config.jwt.issuer)?;
+        let claims: AccessClaims =
+            codec.verify(&input.access_token, &config.jwt.access_audience)?;
+        let live = self
+            .markers
+            .process(IsSessionLive {
+                session_id: claims.sid,
+            })
+            .await
+            .map_err(ServiceError::internal)?;
+        if !live {
+            return Err(ServiceError::Unauthenticated(
+                "the session has been ended; sign in again".into(),
+            ));
+        }
+        Ok(Caller {
+            user_id: claims.sub,
+            session_id: claims.sid,
+        })
+    }
+}
+
+impl Processor<ListSessions> for SessionService {
+    type Output = Vec<SessionRow>;
+    type Error = ServiceError;
+
+    async fn process(&self, input: ListSessions) -> Result<Vec<SessionRow>, ServiceError> {
+        Ok(self
+            .db
+            .process(ListActiveSessions {
+                user_id: input.caller.user_id,
+            })
+            .await?)
+    }
+}
+
+impl Processor<RevokeSession> for SessionService {
+    type Output = ();
+    type Error = ServiceError;
+
+    async fn process(&self, input: RevokeSession) -> Result<(), ServiceError> {
+        // Another customer's session id is reported exactly like an unknown one.
+        let revoke = RevokeSessionRow {
+            id: input.session_id,
+            user_id: input.caller.user_id,
+        };
+        if !self.db.process(revoke).await? {
+            return Err(ServiceError::NotFound(format!(
+                "no active session {} on this account",
+                input.session_id
+            )));
+        }
+        self.forget(vec![input.session_id]).await
+    }
+}
+
+impl Processor<RevokeAllSessions> for SessionService {
+    type Output = usize;
+    type Error = ServiceError;
+
+    async fn process(&self, input: RevokeAllSessions) -> Result<usize, ServiceError> {
+        let revoked = self
+            .db
+            .process(RevokeUserSessions {
+                user_id: input.user_id,
+            })
+            .await?;
+        let count = revoked.len();
+        self.forget(revoked).await?;
+        Ok(count)
+    }
+}
+
+/// A configured number of seconds as a duration, capped at a century so that adding it to
+/// the current time can never overflow.
+pub(crate) fn seconds(value: u64) -> Duration {
+    const CENTURY: i64 = 100 * 365 * 24 * 3600;
+    let capped = i64::try_from(value).unwrap_or(CENTURY).min(CENTURY);
+    Duration::try_seconds(capped).unwrap_or_default()
+}

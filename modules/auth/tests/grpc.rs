@@ -1,0 +1,663 @@
+//! The customer account flows end to end through the gRPC API, against the real PostgreSQL
+//! and Redis. Emails are read from the transactional outbox, where the services queue them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use helium_auth::config::AuthConfig;
+use helium_auth::rpc::pb::account_service_client::AccountServiceClient;
+use helium_auth::rpc::pb::auth_service_client::AuthServiceClient;
+use helium_auth::rpc::pb::*;
+use helium_framework::config::{ConfigStore, ModuleConfig};
+use helium_framework::redis::RedisConnection;
+use helium_framework::testing::{TestDatabase, redis_url, unique_name};
+use helium_framework::tokens::JwtCodec;
+use helium_mailer::events::SendEmail;
+use prost::Message as _;
+use tonic::transport::Channel;
+use tonic::{Code, Request};
+
+struct Harness {
+    db: TestDatabase,
+    configs: ConfigStore,
+    auth: AuthServiceClient<Channel>,
+    account: AccountServiceClient<Channel>,
+}
+
+async fn harness_with(adjust: impl FnOnce(&mut AuthConfig)) -> Harness {
+    let db = TestDatabase::create().await;
+    let redis = RedisConnection::with_prefix(&redis_url(), &unique_name("test")).unwrap();
+    let configs = ConfigStore::new(db.pool.clone(), redis.clone());
+    let mut config = AuthConfig::defaults();
+    config.frontend.registration_url_template = "https://app.test/register?token={TOKEN}".into();
+    config.frontend.password_reset_url_template = "https://app.test/reset?token={TOKEN}".into();
+    adjust(&mut config);
+    configs.save(&config).await.unwrap();
+
+    let (auth, account) = helium_auth::rpc::services(db.pool.clone(), redis, configs.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(auth)
+            .add_service(account)
+            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+    );
+    let endpoint = format!("http://{address}");
+    let channel = Channel::from_shared(endpoint)
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    Harness {
+        db,
+        configs,
+        auth: AuthServiceClient::new(channel.clone()),
+        account: AccountServiceClient::new(channel),
+    }
+}
+
+async fn harness() -> Harness {
+    harness_with(|_| {}).await
+}
+
+fn registration(email: &str) -> RequestRegistrationRequest {
+    RequestRegistrationRequest {
+        email: email.into(),
+        referral_code: None,
+    }
+}
+
+fn completion(token: &str, password: &str) -> CompleteRegistrationRequest {
+    CompleteRegistrationRequest {
+        token: token.into(),
+        password: password.into(),
+        device: "test browser".into(),
+    }
+}
+
+fn authorized<T>(message: T, access_token: &str) -> Request<T> {
+    let mut request = Request::new(message);
+    let header = format!("Bearer {access_token}").parse().unwrap();
+    request.metadata_mut().insert("authorization", header);
+    request
+}
+
+impl Harness {
+    /// The emails queued so far, oldest first.
+    async fn emails(&self) -> Vec<SendEmail> {
+        let payloads: Vec<Vec<u8>> = sqlx::query_scalar(
+            "SELECT payload FROM public.outbox_event WHERE routing_key = 'mailer.email.send'
+             ORDER BY id",
+        )
+        .fetch_all(&self.db.pool)
+        .await
+        .unwrap();
+        payloads
+            .iter()
+            .map(|payload| SendEmail::decode(payload.as_slice()).unwrap())
+            .collect()
+    }
+
+    /// The token of the newest link emailed to `to`.
+    async fn emailed_token(&self, to: &str) -> String {
+        let emails = self.emails().await;
+        let email = emails
+            .iter()
+            .rev()
+            .find(|email| email.to == to)
+            .expect("no email sent");
+        let start = email
+            .text_body
+            .find("token=")
+            .expect("no link in the email")
+            + 6;
+        email.text_body[start..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn register(&mut self, email: &str, password: &str) -> CompleteRegistrationResponse {
+        self.auth
+            .request_registration(registration(email))
+            .await
+            .unwrap();
+        let token = self.emailed_token(email).await;
+        let completed = self
+            .auth
+            .complete_registration(completion(&token, password))
+            .await;
+        completed.unwrap().into_inner()
+    }
+
+    async fn sign_in(
+        &mut self,
+        email: &str,
+        password: &str,
+    ) -> Result<SessionTokens, tonic::Status> {
+        let request = SignInRequest {
+            email: email.into(),
+            password: password.into(),
+            device: "laptop".into(),
+        };
+        let response = self.auth.sign_in(request).await?;
+        Ok(response.into_inner().session.unwrap())
+    }
+
+    async fn profile(&mut self, access_token: &str) -> Result<GetProfileResponse, tonic::Status> {
+        let request = authorized(GetProfileRequest {}, access_token);
+        Ok(self.account.get_profile(request).await?.into_inner())
+    }
+}
+
+#[tokio::test]
+async fn registration_by_email_link_creates_the_account_and_signs_in() {
+    // Arrange
+    let mut harness = harness().await;
+    let request = RequestRegistrationRequest {
+        email: "Ann@Example.com".into(),
+        referral_code: Some("FRIEND42".into()),
+    };
+
+    // Act
+    harness.auth.request_registration(request).await.unwrap();
+    let emails = harness.emails().await;
+    let token = harness.emailed_token("Ann@Example.com").await;
+    let completed = harness
+        .auth
+        .complete_registration(completion(&token, "correct horse battery"))
+        .await
+        .unwrap()
+        .into_inner();
+
+    // Assert: one email with the frontend link, an account, and a live session.
+    assert_eq!(emails.len(), 1);
+    assert!(
+        emails[0]
+            .text_body
+            .contains("https://app.test/register?token=")
+    );
+    let session = completed.session.expect("auto-login is on by default");
+    let profile = harness.profile(&session.access_token).await.unwrap();
+    assert_eq!(profile.user_id, completed.user_id);
+    assert_eq!(profile.email, "Ann@Example.com");
+    assert_eq!(profile.referral_code.as_deref(), Some("FRIEND42"));
+    harness.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn without_auto_login_registration_returns_no_session() {
+    let mut harness = harness_with(|config| config.frontend.auto_login = false).await;
+
+    let completed = harness.register("bo@example.com", "long enough pw").await;
+
+    assert!(completed.session.is_none());
+    assert!(
+        harness
+            .sign_in("bo@example.com", "long enough pw")
+            .await
+            .is_ok()
+    );
+    harness.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn used_expired_and_unknown_links_are_refused() {
+    // Arrange: one link used, one expired.
+    let mut harness = harness().await;
+    harness
+        .auth
+        .request_registration(registration("cy@example.com"))
+        .await
+        .unwrap();
+    let used = harness.emailed_token("cy@example.com").await;
+    harness
+        .auth
+        .complete_registration(completion(&used, "long enough pw"))
+        .await
+        .unwrap();
+    harness
+        .auth
+        .request_registration(registration("di@example.com"))
+        .await
+        .unwrap();
+    let expired = harness.emailed_token("di@example.com").await;
+    sqlx::query("UPDATE auth.email_link SET expires_at = now() - interval '1 second'")
+        .execute(&harness.db.pool)
+        .await
+        .unwrap();
+
+    // Act
+    let reused = harness
+        .auth
+        .complete_registration(completion(&used, "long enough pw"))
+        .await;
+    let late = harness
+        .auth
+        .complete_registration(completion(&expired, "long enough pw"))
+        .await;
+    let unknown = harness
+        .auth
+        .complete_registration(completion("made-up", "long enough pw"))
+        .await;
+
+    // Assert
+    let reused = reused.unwrap_err();
+    assert_eq!(reused.code(), Code::FailedPrecondition);
+    assert_eq!(
+        reused.message(),
+        "this link has already been used; ask for a new one"
+    );
+    let late = late.unwrap_err();
+    assert_eq!(late.code(), Code::FailedPrecondition);
+    assert_eq!(late.message(), "this link has expired; ask for a new one");
+    assert_eq!(unknown.unwrap_err().code(), Code::NotFound);
+    harness.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn a_weak_password_is_refused_and_the_link_stays_usable() {
+    let mut harness = harness().await;
+    harness
+        .auth
+        .request_registration(registration("ed@example.com"))
+        .await
+        .unwrap();
+    let token = harness.emailed_token("ed@example.com").await;
+
+    let refused = harness
+        .auth
+        .complete_registration(completion(&token, "short"))
+        .await;
+    let accepted = harness
+        .auth
+        .complete_registration(completion(&token, "a longer one"))
+        .await;
+
+    let refused = refused.unwrap_err();
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    assert_eq!(
+        refused.message(),
+        "the password must be at least 8 characters long"
+    );
+    assert!(accepted.is_ok());
+    harness.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn registration_requests_are_checked_and_never_reveal_accounts() {
+    // Arrange
+    let mut harness = harness_with(|config| {
+        config.email_provider.register_domain.enable_black_list = true;
+        config.email_provider.register_domain.black_list = vec!["spam.test".into()];
+    })
+    .await;
+    harness.register("fay@example.com", "long enough pw").await;
+    sqlx::query("UPDATE auth.email_link SET created_at = now() - interval '1 hour'")
+        .execute(&harness.db.pool)
+        .await
+        .unwrap();
+
+    // Act
+    let existing = harness
+        .auth
+        .request_registration(registration("FAY@example.com"))
+        .await;
+    let malformed = harness
+        .auth
+        .request_registration(registration("not-an-address"))
+        .await;
+    let blocked = harness
+        .auth
+        .request_registration(registration("x@spam.test"))
+        .await;
+    harness
+        .auth
+        .request_registration(registration("gus@example.com"))
+        .await
+        .unwrap();
+    let too_soon = harness
+        .auth
+        .request_registration(registration("gus@example.com"))
+        .await;
+
+    // Assert
+    assert!(existing.is_ok(), "an existing account gets the same answer");
+    let to_fay = harness
+        .emails()
+        .await
+        .into_iter()
+        .filter(|email| email.to.starts_with("FAY"));
+    assert_eq!(to_fay.count(), 0);
+    assert_eq!(malformed.unwrap_err().code(), Code::InvalidArgument);
+    assert_eq!(blocked.unwrap_err().code(), Code::InvalidArgument);
+    let too_soon = too_soon.unwrap_err();
+    assert_eq!(too_soon.code(), Code::ResourceExhausted);
+    assert!(too_soon.metadata().get("retry-after").is_some());
+    harness.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn sign_in_refuses_wrong_passwords_unknown_addresses_and_banned_accounts() {
+    let mut harness = harness().await;
+    harness.register("hal@example.com", "long enough pw").await;
+
+    let wrong = harness
+        .sign_in("hal@example.com", "wrong password")
+        .await
+        .unwrap_err();
+    let unknown = harness
+        .sign_in("nobody@example.com", "long enough pw")
+        .await
+        .unwrap_err();
+    sqlx::query("UPDATE auth.user_account SET banned_at = now()")
+        .execute(&harness.db.pool)
+        .await
+        .unwrap();
+    let banned = harness
+        .sign_in("hal@example.com", "long enough pw")
+        .await
+        .unwrap_err();
+
+    assert_eq!(wrong.code(), Code::Unauthenticated);
+    assert_eq!(
+        (unknown.code(), unknown.message()),
+        (wrong.code(), wrong.message())
+    );
+    assert_eq!(banned.code(), Code::PermissionDenied);
+    harness.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn a_refresh_rotates_the_token_and_a_reused_one_ends_the_session() {
+    // Arrange
+    let mut harness = harness().await;
+    harness.register("ida@example.com", "long enough pw").await;
+    let first = harness
+        .sign_in("ida@example.com", "long enough pw")
+        .await
+        .unwrap();
+    let refresh = |token: &str| RefreshSessionRequest {
+        refresh_token: token.into(),
+    };
+
+    // Act: a normal refresh, then the old token presented again.
+    let second = harness
+        .auth
+        .refresh_session(refresh(&first.refresh_token))
+        .await
+        .unwrap();
+    let second = second.into_inner().session.unwrap();
+    let reused = harness
+        .auth
+        .refresh_session(refresh(&first.refresh_token))
+        .await
+        .unwrap_err();
+
+    // Assert: the reuse ended the session, so its newest tokens stop working too.
+    assert_ne!(second.refresh_token, first.refresh_token);
+    assert_eq!(second.session_id, first.session_id);
+    assert_eq!(reused.code(), Code::Unauthenticated);
+    let after = harness
+        .auth
+        .refresh_session(refresh(&second.refresh_token))
+        .await
+        .unwrap_err();
+    assert_eq!(after.code(), Code::Unauthenticated);
+    let profile = harness.profile(&second.access_token).await.unwrap_err();
+    assert_eq!(profile.code(), Code::Unauthenticated);
+    harness.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn racing_refreshes_with_one_token_never_yield_two_sessions() {
+    let mut harness = harness().await;
+    harness.register("jo@example.com", "long enough pw").await;
+    let session = harness
+        .sign_in("jo@example.com", "long enough pw")
+        .await
+        .unwrap();
+
+    let mut racers = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let mut client = harness.auth.clone();
+        let refresh_token = session.refresh_token.clone();
+        racers.spawn(async move {
+            client
+                .refresh_session(RefreshSessionRequest { refresh_token })
+                .await
+                .is_ok()
+        });
+    }
+    let successes = racers
+        .join_all()
+        .await
+        .into_iter()
+        .filter(|won| *won)
+        .count();
+
+    assert!(
+        successes <= 1,
+        "{successes} refreshes succeeded with one token"
+    );
+    harness.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn sessions_can_be_listed_revoked_one_by_one_and_signed_out() {
+    // Arrange
+    let mut harness = harness().await;
+    harness.register("kim@example.com", "long enough pw").await;
+    let laptop = harness
+        .sign_in("kim@example.com", "long enough pw")
+        .await
+        .unwrap();
+    let phone = harness
+        .sign_in("kim@example.com", "long enough pw")
+        .await
+        .unwrap();
+
+    // Act
+    let listed = harness
+        .account
+        .list_sessions(authorized(ListSessionsRequest {}, &laptop.access_token))
+        .await
+        .unwrap()
+        .into_inner()
+        .sessions;
+    let revoke = RevokeSessionRequest {
+        session_id: phone.session_id.clone(),
+    };
+    harness
+        .account
+        .revoke_session(authorized(revoke, &laptop.access_token))
+        .await
+        .unwrap();
+    let phone_after = harness.profile(&phone.access_token).await;
+    harness
+        .account
+        .sign_out(authorized(SignOutRequest {}, &laptop.access_token))
+        .await
+        .unwrap();
+    let laptop_after = harness.profile(&laptop.access_token).await;
+
+    // Assert
+    assert_eq!(listed.len(), 3, "registration, laptop and phone");
+    assert!(
+        listed
+            .iter()
+            .any(|session| session.current && session.id == laptop.session_id)
+    );
+    assert!(listed.iter().all(|session| !session.ip_address.is_empty()));
+    assert_eq!(phone_after.unwrap_err().code(), Code::Unauthenticated);
+    assert_eq!(laptop_after.unwrap_err().code(), Code::Unauthenticated);
+    harness.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn another_customers_session_cannot_be_revoked() {
+    let mut harness = harness().await;
+    let lee = harness
+        .register("lee@example.com", "long enough pw")
+        .await
+        .session
+        .unwrap();
+    let max = harness
+        .register("max@example.com", "long enough pw")
+        .await
+        .session
+        .unwrap();
+
+    let revoke = RevokeSessionRequest {
+        session_id: max.session_id.clone(),
+    };
+    let attempt = harness
+        .account
+        .revoke_session(authorized(revoke, &lee.access_token))
+        .await;
+
+    assert_eq!(attempt.unwrap_err().code(), Code::NotFound);
+    assert!(harness.profile(&max.access_token).await.is_ok());
+    harness.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn a_password_reset_ends_every_session_at_once() {
+    // Arrange
+    let mut harness = harness().await;
+    harness.register("ned@example.com", "old password 1").await;
+    let session = harness
+        .sign_in("ned@example.com", "old password 1")
+        .await
+        .unwrap();
+
+    // Act
+    let request = RequestPasswordResetRequest {
+        email: "ned@example.com".into(),
+    };
+    harness.auth.request_password_reset(request).await.unwrap();
+    let token = harness.emailed_token("ned@example.com").await;
+    let reset = CompletePasswordResetRequest {
+        token,
+        new_password: "new password 2".into(),
+    };
+    harness
+        .auth
+        .complete_password_reset(reset.clone())
+        .await
+        .unwrap();
+
+    // Assert: old access and refresh tokens are dead, the old password is refused, the new
+    // one works, and the link works once.
+    let profile = harness.profile(&session.access_token).await;
+    assert_eq!(profile.unwrap_err().code(), Code::Unauthenticated);
+    let refresh = RefreshSessionRequest {
+        refresh_token: session.refresh_token,
+    };
+    let refreshed = harness.auth.refresh_session(refresh).await;
+    assert_eq!(refreshed.unwrap_err().code(), Code::Unauthenticated);
+    assert!(
+        harness
+            .sign_in("ned@example.com", "old password 1")
+            .await
+            .is_err()
+    );
+    assert!(
+        harness
+            .sign_in("ned@example.com", "new password 2")
+            .await
+            .is_ok()
+    );
+    let again = harness.auth.complete_password_reset(reset).await;
+    assert_eq!(again.unwrap_err().code(), Code::FailedPrecondition);
+    harness.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn a_reset_request_for_an_unknown_address_looks_the_same_and_sends_nothing() {
+    let mut harness = harness().await;
+
+    let request = RequestPasswordResetRequest {
+        email: "ghost@example.com".into(),
+    };
+    let answer = harness.auth.request_password_reset(request).await;
+
+    assert!(answer.is_ok());
+    assert!(harness.emails().await.is_empty());
+    harness.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn missing_tampered_and_foreign_audience_tokens_are_refused() {
+    // Arrange: a token signed with the right secret but for the admin audience.
+    let mut harness = harness().await;
+    let session = harness
+        .register("oz@example.com", "long enough pw")
+        .await
+        .session
+        .unwrap();
+    let config: AuthConfig = harness.configs.load().await.unwrap();
+    let some_id = "0192f0a0-0000-7000-8000-000000000000";
+    let claims = serde_json::json!({
+        "iss": config.jwt.issuer, "aud": "HeliumAdmin", "sub": some_id, "sid": some_id,
+        "iat": 0, "exp": 4_102_444_800i64,
+    });
+    let codec = JwtCodec::new(&config.jwt.secret, &config.jwt.issuer).unwrap();
+    let foreign = codec.issue(&claims).unwrap();
+
+    // Act
+    let missing = harness
+        .account
+        .get_profile(GetProfileRequest {})
+        .await
+        .unwrap_err();
+    let tampered = harness
+        .profile(&format!("{}x", session.access_token))
+        .await
+        .unwrap_err();
+    let foreign = harness.profile(&foreign).await.unwrap_err();
+
+    // Assert
+    for refused in [&missing, &tampered, &foreign] {
+        assert_eq!(refused.code(), Code::Unauthenticated, "{refused:?}");
+    }
+    assert_eq!(foreign.message(), "the token is not meant for this service");
+    harness.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn repeated_wrong_passwords_lock_the_account_for_a_while() {
+    // Arrange: a shield policy of three failures.
+    let mut harness = harness().await;
+    let mut shield = helium_shield::config::ShieldConfig::defaults();
+    shield.lockout.failures = 3;
+    harness.configs.save(&shield).await.unwrap();
+    harness.register("pat@example.com", "long enough pw").await;
+
+    // Act
+    for _ in 0..3 {
+        let refused = harness
+            .sign_in("pat@example.com", "wrong password")
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), Code::Unauthenticated);
+    }
+    let locked = harness
+        .sign_in("pat@example.com", "long enough pw")
+        .await
+        .unwrap_err();
+
+    // Assert: even the right password waits out the lock, and the caller is told how long.
+    assert_eq!(locked.code(), Code::ResourceExhausted);
+    let retry_after: u64 = locked
+        .metadata()
+        .get("retry-after")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after > 0 && retry_after <= shield.lockout.lock_for.0);
+    harness.db.drop_database().await;
+}
