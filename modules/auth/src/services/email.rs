@@ -1,8 +1,11 @@
-//! The emails the auth module sends, queued in the caller's transaction.
+//! The emails the auth module sends, rendered from the mailer's templates and queued in the
+//! caller's transaction, so an email exists exactly when the change that explains it does.
 
+use chrono::Utc;
 use helium_framework::error::ServiceError;
-use helium_framework::outbox;
-use helium_mailer::events::{SEND_EMAIL, SendEmail};
+use helium_mailer::{
+    Branding, EmailTemplate, EnqueueError, OneTimeLink, SecurityEvent, enqueue_email,
+};
 
 use crate::config::AuthConfig;
 
@@ -18,21 +21,11 @@ pub async fn queue_registration(
     to: &str,
     email: &LinkEmail<'_>,
 ) -> Result<(), ServiceError> {
-    let product = &config.frontend.product_name;
-    let minutes = email.lifetime_secs.div_ceil(60);
-    let job = SendEmail {
-        to: to.to_owned(),
-        subject: format!("Finish creating your {product} account"),
-        text_body: format!(
-            "Open this link to set your password and finish creating your {product} account:\n\n\
-             {}\n\nThe link works once and expires in {minutes} minutes. If you did not ask \
-             for an account, ignore this email.\n",
-            email.link
-        ),
-        html_body: None,
+    let template = EmailTemplate::RegistrationLink {
+        link: one_time_link(email.link)?,
+        expires_in_minutes: minutes(email.lifetime_secs),
     };
-    outbox::enqueue(connection, SEND_EMAIL, &job).await?;
-    Ok(())
+    queue(connection, config, to, &template).await
 }
 
 pub async fn queue_password_reset(
@@ -41,19 +34,58 @@ pub async fn queue_password_reset(
     to: &str,
     email: &LinkEmail<'_>,
 ) -> Result<(), ServiceError> {
-    let product = &config.frontend.product_name;
-    let minutes = email.lifetime_secs.div_ceil(60);
-    let job = SendEmail {
-        to: to.to_owned(),
-        subject: format!("Reset your {product} password"),
-        text_body: format!(
-            "Open this link to choose a new password for your {product} account:\n\n{}\n\n\
-             The link works once and expires in {minutes} minutes. Setting a new password \
-             signs you out everywhere. If you did not ask for this, ignore this email.\n",
-            email.link
-        ),
-        html_body: None,
+    let template = EmailTemplate::PasswordReset {
+        link: one_time_link(email.link)?,
+        expires_in_minutes: minutes(email.lifetime_secs),
     };
-    outbox::enqueue(connection, SEND_EMAIL, &job).await?;
+    queue(connection, config, to, &template).await
+}
+
+/// Tells the account's owner that the password changed, in case it was not them.
+pub async fn queue_password_changed(
+    connection: &mut sqlx::PgConnection,
+    config: &AuthConfig,
+    to: &str,
+) -> Result<(), ServiceError> {
+    let template = EmailTemplate::SecurityNotice {
+        event: SecurityEvent::PasswordChanged,
+        when: Utc::now(),
+    };
+    queue(connection, config, to, &template).await
+}
+
+async fn queue(
+    connection: &mut sqlx::PgConnection,
+    config: &AuthConfig,
+    to: &str,
+    template: &EmailTemplate,
+) -> Result<(), ServiceError> {
+    let branding = Branding {
+        product_name: config.frontend.product_name.clone(),
+        support_email: None,
+    };
+    let rendered = template.render(&branding).map_err(ServiceError::internal)?;
+    enqueue_email(connection, to, &rendered)
+        .await
+        .map_err(|error| match error {
+            EnqueueError::InvalidRecipient => {
+                ServiceError::InvalidArgument("this email address cannot receive email".into())
+            }
+            EnqueueError::Database(error) => error.into(),
+        })?;
     Ok(())
+}
+
+/// The configured URL template made the link; a bad one is the operator's error, not the
+/// caller's, and configuration validation should have caught it.
+fn one_time_link(link: &str) -> Result<OneTimeLink, ServiceError> {
+    OneTimeLink::parse(link).map_err(|_| {
+        ServiceError::internal(std::io::Error::other(
+            "the frontend URL template gives no URL",
+        ))
+    })
+}
+
+fn minutes(seconds: u64) -> u32 {
+    u32::try_from(seconds.div_ceil(60)).unwrap_or(u32::MAX)
 }

@@ -124,6 +124,8 @@ impl Processor<CompletePasswordReset> for PasswordResetService {
 
         user_account::set_password(&mut transaction, user_id, &password_hash).await?;
         email_link::mark_link_used(&mut transaction, &token_hash).await?;
+        let config: AuthConfig = self.configs.load().await.map_err(ServiceError::internal)?;
+        email::queue_password_changed(&mut transaction, &config, &link.email).await?;
         transaction.commit().await?;
 
         let ended = self.sessions.process(RevokeAllSessions { user_id }).await?;
