@@ -661,3 +661,77 @@ async fn repeated_wrong_passwords_lock_the_account_for_a_while() {
     assert!(retry_after > 0 && retry_after <= shield.lockout.lock_for.0);
     harness.db.drop_database().await;
 }
+
+#[tokio::test]
+async fn the_registration_link_arrives_over_smtp_and_completes_the_account() {
+    use helium_framework::amqp::{AmqpConnection, Consumer, QueueSpec};
+    use helium_framework::outbox::OutboxRelay;
+    use helium_framework::testing::{mq_url, smtp::FakeSmtpServer};
+    use helium_mailer::config::MailerConfig;
+    use helium_mailer::events::SEND_EMAIL;
+    use helium_mailer::services::MailDelivery;
+
+    // Arrange: the whole mail path of a deployment: outbox relay, RabbitMQ, a mailer consumer
+    // on a queue of this test's own, and an SMTP server.
+    let mut harness = harness().await;
+    let smtp = FakeSmtpServer::start().await;
+    let mailer = MailerConfig {
+        host: "127.0.0.1".into(),
+        port: smtp.port(),
+        starttls: false,
+        ..MailerConfig::defaults()
+    };
+    harness.configs.save(&mailer).await.unwrap();
+    let amqp = AmqpConnection::new(&mq_url()).unwrap();
+    let spec = QueueSpec::new(unique_name("test-mailer"), &[SEND_EMAIL]);
+    helium_framework::amqp::declare_queue(&amqp.channel().await.unwrap(), &spec)
+        .await
+        .unwrap();
+    let redis = RedisConnection::with_prefix(&redis_url(), &unique_name("test")).unwrap();
+    let delivery = MailDelivery::new(harness.configs.clone(), redis);
+    let consumer = Consumer::new(amqp.clone(), spec, delivery);
+    let relay = OutboxRelay::new(harness.db.pool.clone(), amqp);
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let (stop_consumer, stop_relay) = (shutdown.clone(), shutdown.clone());
+    let consuming = tokio::spawn(async move { consumer.run(stop_consumer).await });
+    let relaying = tokio::spawn(async move { relay.run(stop_relay).await });
+
+    // Act: ask for a link, read it from the delivered mail, and follow it.
+    harness
+        .auth
+        .request_registration(registration("quinn@example.com"))
+        .await
+        .unwrap();
+    let mut delivered = Vec::new();
+    for _ in 0..100 {
+        delivered = smtp.received();
+        if !delivered.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let mail = delivered
+        .first()
+        .expect("no mail reached the SMTP server")
+        .clone();
+    // The body is quoted-printable: undo its soft line breaks and its escaped `=`.
+    let body = mail.data.replace("=\n", "").replace("=3D", "=");
+    let start = body.find("token=").expect("no link in the mail") + 6;
+    let token: String = body[start..]
+        .chars()
+        .take_while(|character| character.is_ascii_alphanumeric() || "-_".contains(*character))
+        .collect();
+    let completed = harness
+        .auth
+        .complete_registration(completion(&token, "long enough pw"))
+        .await;
+
+    // Assert
+    assert_eq!(mail.to, vec!["<quinn@example.com>".to_owned()]);
+    assert!(mail.data.contains("Subject: "));
+    assert!(completed.unwrap().into_inner().session.is_some());
+    shutdown.cancel();
+    consuming.await.unwrap();
+    relaying.await.unwrap();
+    harness.db.drop_database().await;
+}
