@@ -735,3 +735,30 @@ async fn the_registration_link_arrives_over_smtp_and_completes_the_account() {
     relaying.await.unwrap();
     harness.db.drop_database().await;
 }
+
+#[tokio::test]
+async fn a_sign_in_from_a_new_device_sends_a_notice_once() {
+    let mut harness = harness().await;
+    harness.register("ray@example.com", "long enough pw").await;
+    let notices = |emails: Vec<SendEmail>| {
+        emails
+            .into_iter()
+            .filter(|email| email.subject.contains("sign-in"))
+            .count()
+    };
+
+    harness
+        .sign_in("ray@example.com", "long enough pw")
+        .await
+        .unwrap();
+    let after_first = notices(harness.emails().await);
+    harness
+        .sign_in("ray@example.com", "long enough pw")
+        .await
+        .unwrap();
+    let after_second = notices(harness.emails().await);
+
+    assert_eq!(after_first, 1, "the laptop is new: one notice");
+    assert_eq!(after_second, 1, "the laptop is known now: no second notice");
+    harness.db.drop_database().await;
+}

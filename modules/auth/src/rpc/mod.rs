@@ -48,7 +48,12 @@ pub fn services(
             sessions.clone(),
             shield.clone(),
         ),
-        sign_in: SignInService::new(db.clone(), sessions.clone(), shield.clone()),
+        sign_in: SignInService::new(
+            db.clone(),
+            configs.clone(),
+            sessions.clone(),
+            shield.clone(),
+        ),
         password_reset: PasswordResetService::new(db.clone(), configs, sessions.clone(), shield),
         sessions: sessions.clone(),
     };

@@ -41,6 +41,22 @@ pub async fn queue_password_reset(
     queue(connection, config, to, &template).await
 }
 
+/// Tells the account's owner about a sign-in from a device or address not seen before.
+pub async fn queue_new_sign_in(
+    connection: &mut sqlx::PgConnection,
+    config: &AuthConfig,
+    to: &str,
+    device: &str,
+    ip_address: std::net::IpAddr,
+) -> Result<(), ServiceError> {
+    let template = EmailTemplate::NewSignIn {
+        when: Utc::now(),
+        ip_address,
+        device: device.to_owned(),
+    };
+    queue(connection, config, to, &template).await
+}
+
 /// Tells the account's owner that the password changed, in case it was not them.
 pub async fn queue_password_changed(
     connection: &mut sqlx::PgConnection,

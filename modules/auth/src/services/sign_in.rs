@@ -1,5 +1,6 @@
 //! Sign-in by email and password.
 
+use helium_framework::config::ConfigStore;
 use helium_framework::error::ServiceError;
 use helium_framework::processor::{DatabaseProcessor, Processor};
 use helium_shield::services::{
@@ -7,8 +8,11 @@ use helium_shield::services::{
 };
 use uuid::Uuid;
 
+use super::email;
 use super::session::{IssuedSession, SessionService, StartSession};
 use super::{device_label, ip_of, parse_email};
+use crate::config::AuthConfig;
+use crate::entities::db::session::SeenDevice;
 use crate::entities::db::user_account::FindUserByEmail;
 use crate::password;
 
@@ -27,14 +31,21 @@ pub struct SignedIn {
 #[derive(Clone)]
 pub struct SignInService {
     db: DatabaseProcessor,
+    configs: ConfigStore,
     sessions: SessionService,
     shield: Shield,
 }
 
 impl SignInService {
-    pub fn new(db: DatabaseProcessor, sessions: SessionService, shield: Shield) -> Self {
+    pub fn new(
+        db: DatabaseProcessor,
+        configs: ConfigStore,
+        sessions: SessionService,
+        shield: Shield,
+    ) -> Self {
         Self {
             db,
+            configs,
             sessions,
             shield,
         }
@@ -88,13 +99,27 @@ impl Processor<SignIn> for SignInService {
             .process(RecordSuccessfulSignInRequest { email })
             .await?;
 
+        let device = device_label(&input.device);
+        let seen = SeenDevice {
+            user_id: account.id,
+            device: device.clone(),
+            ip_address: input.ip_address.clone(),
+        };
+        let known_device = self.db.process(seen).await?;
         let start = StartSession {
             user_id: account.id,
-            device: device_label(&input.device),
+            device: device.clone(),
             ip_address: input.ip_address,
         };
         let session = self.sessions.process(start).await?;
         tracing::info!(user_id = %account.id, session_id = %session.session_id, "signed in");
+
+        if !known_device {
+            let config: AuthConfig = self.configs.load().await.map_err(ServiceError::internal)?;
+            let mut connection = self.db.pool().acquire().await?;
+            email::queue_new_sign_in(&mut connection, &config, &account.email, &device, address)
+                .await?;
+        }
         Ok(SignedIn {
             user_id: account.id,
             session,

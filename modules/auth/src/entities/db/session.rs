@@ -168,3 +168,30 @@ impl Processor<ListActiveSessions> for DatabaseProcessor {
         .await
     }
 }
+
+/// Whether the account has had a session from this device label and address before, revoked
+/// or not: the test for sending a new-sign-in notice.
+pub struct SeenDevice {
+    pub user_id: Uuid,
+    pub device: String,
+    pub ip_address: String,
+}
+
+impl Processor<SeenDevice> for DatabaseProcessor {
+    type Output = bool;
+    type Error = sqlx::Error;
+
+    async fn process(&self, input: SeenDevice) -> Result<Self::Output, Self::Error> {
+        sqlx::query_scalar!(
+            r#"SELECT EXISTS (
+                   SELECT 1 FROM auth.session
+                   WHERE user_id = $1 AND device = $2 AND ip_address = $3
+               ) AS "seen!""#,
+            input.user_id,
+            input.device,
+            input.ip_address,
+        )
+        .fetch_one(self.pool())
+        .await
+    }
+}
