@@ -1,4 +1,8 @@
-//! `helium-cli admin`: list, show, create and delete admin accounts.
+//! `helium-cli admin`: list, show, create and delete admin accounts, and issue credentials.
+//!
+//! The operator runs with the database's own credentials, so every call uses
+//! [`Grant::unchecked_for_operator`]: there is no admin identity to check. Changes are still
+//! written to the audit log, with no actor.
 
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -8,9 +12,10 @@ use clap::Subcommand;
 use helium_framework::error::ServiceError;
 use helium_framework::processor::{DatabaseProcessor, Processor};
 use helium_manage::AdminRole;
+use helium_manage::services::access::Grant;
 use helium_manage::services::admin_account::{
     AdminAccount, AdminAccountService, CreateAdminRequest, DeleteAdminRequest, GetAdminRequest,
-    ListAdminsRequest,
+    IssueCredentialRequest, ListAdminsRequest,
 };
 use uuid::Uuid;
 
@@ -55,6 +60,11 @@ pub enum AdminCommand {
         #[arg(long)]
         yes: bool,
     },
+    /// Issue a new credential for an admin account, replacing the current one, and print it once
+    Credential {
+        /// The account's UUID
+        admin_id: Uuid,
+    },
 }
 
 pub async fn run(connections: &Options, command: AdminCommand) -> anyhow::Result<ExitCode> {
@@ -81,21 +91,28 @@ pub async fn run(connections: &Options, command: AdminCommand) -> anyhow::Result
             create(
                 &admins,
                 CreateAdminRequest {
+                    grant: Grant::unchecked_for_operator(),
                     name,
                     role,
                     email,
                     avatar,
+                    with_credential: false,
                 },
             )
             .await
         }
         AdminCommand::Delete { admin_id, yes } => delete(&admins, admin_id, yes).await,
+        AdminCommand::Credential { admin_id } => credential(&admins, admin_id).await,
     }
 }
 
 async fn list(admins: &AdminAccountService, limit: u32, offset: u32) -> anyhow::Result<ExitCode> {
     let accounts = admins
-        .process(ListAdminsRequest { limit, offset })
+        .process(ListAdminsRequest {
+            grant: Grant::unchecked_for_operator(),
+            limit,
+            offset,
+        })
         .await
         .map_err(plain)?;
     if accounts.is_empty() {
@@ -136,7 +153,10 @@ async fn list(admins: &AdminAccountService, limit: u32, offset: u32) -> anyhow::
 
 async fn show(admins: &AdminAccountService, id: Uuid) -> anyhow::Result<ExitCode> {
     let account = admins
-        .process(GetAdminRequest { id })
+        .process(GetAdminRequest {
+            grant: Grant::unchecked_for_operator(),
+            id,
+        })
         .await
         .map_err(plain)?;
     outln!("Admin Account Details:");
@@ -153,7 +173,7 @@ async fn create(
     admins: &AdminAccountService,
     request: CreateAdminRequest,
 ) -> anyhow::Result<ExitCode> {
-    let account = admins.process(request).await.map_err(plain)?;
+    let account = admins.process(request).await.map_err(plain)?.account;
     outln!("Successfully created admin account:");
     print_summary(&account);
     outln!("  Avatar: {}", account.avatar.as_deref().unwrap_or("N/A"));
@@ -163,7 +183,10 @@ async fn create(
 async fn delete(admins: &AdminAccountService, id: Uuid, yes: bool) -> anyhow::Result<ExitCode> {
     if !yes {
         let account = admins
-            .process(GetAdminRequest { id })
+            .process(GetAdminRequest {
+                grant: Grant::unchecked_for_operator(),
+                id,
+            })
             .await
             .map_err(plain)?;
         outln!("Admin account to delete:");
@@ -175,10 +198,30 @@ async fn delete(admins: &AdminAccountService, id: Uuid, yes: bool) -> anyhow::Re
         }
     }
     admins
-        .process(DeleteAdminRequest { id })
+        .process(DeleteAdminRequest {
+            grant: Grant::unchecked_for_operator(),
+            id,
+        })
         .await
         .map_err(plain)?;
     outln!("Successfully deleted admin account: {id}");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn credential(admins: &AdminAccountService, id: Uuid) -> anyhow::Result<ExitCode> {
+    let issued = admins
+        .process(IssueCredentialRequest {
+            grant: Grant::unchecked_for_operator(),
+            admin_id: id,
+        })
+        .await
+        .map_err(plain)?;
+    outln!("Issued a new credential for admin account:");
+    print_summary(&issued.admin);
+    outln!("  Credential: {}", issued.credential.expose());
+    outln!();
+    outln!("Store this credential now: it is not kept anywhere and cannot be shown again.");
+    outln!("Any previous credential of this admin no longer works, and its sessions have ended.");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -460,3 +460,73 @@ fn database_problems_get_the_documented_messages() {
     assert_eq!(unreachable.status.code(), Some(1));
     assert!(stderr(&unreachable).starts_with("Error: Failed to connect to database: "));
 }
+
+#[tokio::test]
+async fn admin_credential_prints_a_new_credential_once_and_replaces_the_old_one() {
+    // Arrange
+    let db = TestDatabase::create().await;
+    let id = create_admin(&db, "First Owner", "super_admin", "owner@example.com");
+    let credential_in = |output: &Output| {
+        stdout(output)
+            .lines()
+            .find_map(|line| line.strip_prefix("  Credential: "))
+            .unwrap()
+            .to_owned()
+    };
+
+    // Act
+    let first = run(Some(&db), &["admin", "credential", &id]);
+    let second = run(Some(&db), &["admin", "credential", &id]);
+
+    // Assert
+    assert!(first.status.success(), "{}", stderr(&first));
+    let (old, new) = (credential_in(&first), credential_in(&second));
+    assert_eq!(
+        stdout(&second),
+        format!(
+            "Issued a new credential for admin account:\n  ID: {id}\n  Name: First Owner\n  \
+             Role: Super Admin\n  Email: owner@example.com\n  Credential: {new}\n\n\
+             Store this credential now: it is not kept anywhere and cannot be shown again.\n\
+             Any previous credential of this admin no longer works, and its sessions have \
+             ended.\n"
+        )
+    );
+    assert_ne!(old, new);
+    assert_eq!(new.len(), 43);
+    let stored: Vec<Vec<u8>> =
+        sqlx::query_scalar("SELECT secret_hash FROM manage.admin_credential")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, [helium_framework::tokens::secret_hash(&new)]);
+    let audited: Vec<(Option<uuid::Uuid>, String)> = sqlx::query_as(
+        "SELECT actor_id, action FROM manage.audit_log WHERE action LIKE 'admin.credential.%'",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        audited,
+        [
+            (None, "admin.credential.issue".to_owned()),
+            (None, "admin.credential.issue".to_owned())
+        ]
+    );
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn admin_credential_refuses_an_unknown_admin() {
+    let db = TestDatabase::create().await;
+    let unknown = uuid::Uuid::now_v7().to_string();
+
+    let output = run(Some(&db), &["admin", "credential", &unknown]);
+
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        format!("Error: Admin account not found: {unknown}\n")
+    );
+    assert!(stdout(&output).is_empty());
+    db.drop_database().await;
+}

@@ -35,7 +35,9 @@ async fn main() -> Result<(), Error> {
             println!("{rate:.1}");
             Ok(())
         }
-        _ => Err("usage: auth_load setup URL | auth_load METHOD URL TOKEN CONCURRENCY SECONDS".into()),
+        _ => Err(
+            "usage: auth_load setup URL | auth_load METHOD URL TOKEN CONCURRENCY SECONDS".into(),
+        ),
     }
 }
 
@@ -53,12 +55,19 @@ async fn setup(url: &str) -> Result<(), Error> {
     let channel = Channel::from_shared(url.to_owned())?.connect().await?;
     let mut auth = AuthServiceClient::new(channel);
     let signed_in = auth
-        .sign_in(SignInRequest { email: EMAIL.into(), password: PASSWORD.into(), device: "bench".into() })
+        .sign_in(SignInRequest {
+            email: EMAIL.into(),
+            password: PASSWORD.into(),
+            device: "bench".into(),
+        })
         .await;
     let session = match signed_in {
         Ok(response) => response.into_inner().session,
         Err(_) => {
-            let request = RequestRegistrationRequest { email: EMAIL.into(), referral_code: None };
+            let request = RequestRegistrationRequest {
+                email: EMAIL.into(),
+                referral_code: None,
+            };
             auth.request_registration(request).await?;
             let token = registration_token(&db).await?;
             let complete = CompleteRegistrationRequest {
@@ -66,10 +75,18 @@ async fn setup(url: &str) -> Result<(), Error> {
                 password: PASSWORD.into(),
                 device: "bench".into(),
             };
-            auth.complete_registration(complete).await?.into_inner().session
+            auth.complete_registration(complete)
+                .await?
+                .into_inner()
+                .session
         }
     };
-    println!("{}", session.ok_or("auto-login is off; turn it on for the benchmark")?.access_token);
+    println!(
+        "{}",
+        session
+            .ok_or("auto-login is off; turn it on for the benchmark")?
+            .access_token
+    );
     Ok(())
 }
 
@@ -83,8 +100,16 @@ async fn registration_token(db: &sqlx::PgPool) -> Result<String, Error> {
     .fetch_one(db)
     .await?;
     let email = helium_mailer::events::SendEmail::decode(payload.as_slice())?;
-    let start = email.text_body.find("token=").ok_or("no link in the email")? + 6;
-    Ok(email.text_body[start..].split_whitespace().next().unwrap_or_default().to_owned())
+    let start = email
+        .text_body
+        .find("token=")
+        .ok_or("no link in the email")?
+        + 6;
+    Ok(email.text_body[start..]
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned())
 }
 
 async fn load(
@@ -109,7 +134,9 @@ async fn load(
                 let ok = match method.as_str() {
                     "profile" => {
                         let mut request = tonic::Request::new(GetProfileRequest {});
-                        request.metadata_mut().insert("authorization", bearer.clone());
+                        request
+                            .metadata_mut()
+                            .insert("authorization", bearer.clone());
                         account.get_profile(request).await.is_ok()
                     }
                     "sign-in" => {
@@ -121,7 +148,9 @@ async fn load(
                         auth.sign_in(request).await.is_ok()
                     }
                     _ => {
-                        let request = tonic_health::pb::HealthCheckRequest { service: String::new() };
+                        let request = tonic_health::pb::HealthCheckRequest {
+                            service: String::new(),
+                        };
                         health.check(request).await.is_ok()
                     }
                 };

@@ -9,7 +9,9 @@ use tonic_health::ServingStatus;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let address = std::env::var("LISTEN_ADDR").unwrap_or_else(|_| "127.0.0.1:50061".to_owned());
     let (reporter, health) = tonic_health::server::health_reporter();
-    reporter.set_service_status("", ServingStatus::Serving).await;
+    reporter
+        .set_service_status("", ServingStatus::Serving)
+        .await;
     let listener = tokio::net::TcpListener::bind(address).await?;
     tonic::transport::Server::builder()
         .add_service(health)

@@ -25,6 +25,7 @@ pub async fn serve(
 
     let (auth, account) =
         helium_auth::rpc::services(infra.db.clone(), infra.redis.clone(), infra.configs());
+    let (admin_auth, admin) = helium_manage::rpc::services(infra.db.clone(), infra.configs());
 
     let reflection_v1 = reflection()
         .build_v1()
@@ -53,6 +54,8 @@ pub async fn serve(
         .add_service(health_service)
         .add_service(auth)
         .add_service(account)
+        .add_service(admin_auth)
+        .add_service(admin)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), draining)
@@ -64,4 +67,5 @@ fn reflection() -> tonic_reflection::server::Builder<'static> {
     tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(helium_auth::rpc::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(helium_manage::rpc::FILE_DESCRIPTOR_SET)
 }

@@ -54,7 +54,15 @@ async fn the_grpc_worker_serves_health_reflection_and_grpc_web() {
         .iter()
         .map(|service| service.name.as_str())
         .collect();
-    assert!(names.contains(&"grpc.health.v1.Health"), "{names:?}");
+    for service in [
+        "grpc.health.v1.Health",
+        "helium.auth.v1.AuthService",
+        "helium.auth.v1.AccountService",
+        "helium.manage.v1.AdminAuthService",
+        "helium.manage.v1.AdminService",
+    ] {
+        assert!(names.contains(&service), "{service} missing from {names:?}");
+    }
 
     // gRPC-Web over HTTP/1.1: an empty HealthCheckRequest in one uncompressed frame.
     let response = http()

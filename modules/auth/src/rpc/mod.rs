@@ -20,7 +20,7 @@ use crate::services::session::{IssuedSession, SessionService};
 use crate::services::sign_in::SignInService;
 
 /// The generated protobuf types and tonic services.
-#[allow(clippy::all, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#[allow(clippy::all)]
 pub mod pb {
     tonic::include_proto!("helium.auth.v1");
 

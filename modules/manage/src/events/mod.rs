@@ -1,11 +1,6 @@
 //! What the manage module announces, as protobuf messages under `proto/manage`.
 
-#[allow(clippy::all)]
-mod generated {
-    include!(concat!(env!("OUT_DIR"), "/helium.manage.v1.rs"));
-}
-
-pub use generated::{AdminAccountCreated, AdminAccountDeleted};
+pub use crate::pb::{AdminAccountCreated, AdminAccountDeleted};
 
 /// Routing key of [`AdminAccountCreated`].
 pub const ADMIN_ACCOUNT_CREATED: &str = "manage.admin_account.created";

@@ -1,4 +1,8 @@
-//! Admin account use cases, shared by `helium-cli` and (later) the admin gRPC API.
+//! Admin account use cases, shared by `helium-cli` and the admin gRPC API.
+//!
+//! Every request carries a [`Grant`] for its action: the API gets one from the caller's
+//! session, `helium-cli` from [`Grant::unchecked_for_operator`]. Every change writes its audit
+//! row in its own transaction.
 
 use chrono::{DateTime, Utc};
 use helium_framework::error::ServiceError;
@@ -10,6 +14,9 @@ use crate::entities::db::admin_account::{
     AdminAccountRow, AdminEmailTaken, DeleteAdminAccount, FindAdminAccount, InsertAdminAccount,
     ListAdminAccounts,
 };
+use crate::entities::db::admin_credential::{IssueAdminCredential, NewCredential};
+use crate::services::access::{Actor, Grant, permission};
+use crate::services::secret::Secret;
 
 /// The most accounts one page may hold, so a careless caller cannot ask for the whole table.
 pub const MAX_PAGE_SIZE: u32 = 1000;
@@ -28,23 +35,51 @@ pub struct AdminAccount {
 }
 
 pub struct ListAdminsRequest {
+    pub grant: Grant<permission::ViewAdmins>,
     pub limit: u32,
     pub offset: u32,
 }
 
 pub struct GetAdminRequest {
+    pub grant: Grant<permission::ViewAdmins>,
     pub id: Uuid,
 }
 
 pub struct CreateAdminRequest {
+    pub grant: Grant<permission::CreateAdmin>,
     pub name: String,
     pub role: AdminRole,
     pub email: Option<String>,
     pub avatar: Option<String>,
+    /// Whether to issue the account's first credential along with it. The API does, since its
+    /// caller has no other way to; `helium-cli` leaves it to `admin credential`.
+    pub with_credential: bool,
+}
+
+/// A new account, and its credential when one was asked for (shown this once).
+#[derive(Debug)]
+pub struct CreatedAdmin {
+    pub account: AdminAccount,
+    pub credential: Option<Secret>,
 }
 
 pub struct DeleteAdminRequest {
+    pub grant: Grant<permission::DeleteAdmin>,
     pub id: Uuid,
+}
+
+/// Gives an admin a new credential, replacing the current one; what
+/// `helium-cli admin credential` does for a first sign-in or a lost credential.
+pub struct IssueCredentialRequest {
+    pub grant: Grant<permission::IssueCredential>,
+    pub admin_id: Uuid,
+}
+
+/// The account and its new credential, shown this once.
+#[derive(Debug)]
+pub struct IssuedCredential {
+    pub admin: AdminAccount,
+    pub credential: Secret,
 }
 
 /// Admin account operations.
@@ -86,22 +121,17 @@ impl Processor<GetAdminRequest> for AdminAccountService {
 
     async fn process(&self, input: GetAdminRequest) -> Result<Self::Output, Self::Error> {
         let row = self.db.process(FindAdminAccount { id: input.id }).await?;
-        let row = row.ok_or_else(|| not_found(input.id))?;
+        let row = row.ok_or_else(|| admin_not_found(input.id))?;
         AdminAccount::try_from(row)
     }
 }
 
 impl Processor<CreateAdminRequest> for AdminAccountService {
-    type Output = AdminAccount;
+    type Output = CreatedAdmin;
     type Error = ServiceError;
 
     async fn process(&self, input: CreateAdminRequest) -> Result<Self::Output, Self::Error> {
-        let name = input.name.trim().to_owned();
-        if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-            return Err(ServiceError::InvalidArgument(format!(
-                "name must be between 1 and {MAX_NAME_CHARS} characters"
-            )));
-        }
+        let name = admin_name(&input.name)?;
         let email = input.email.map(|email| email.trim().to_owned());
         if let Some(email) = &email {
             helium_framework::config::validate::email("email", email)
@@ -113,9 +143,7 @@ impl Processor<CreateAdminRequest> for AdminAccountService {
                 })
                 .await?
             {
-                return Err(ServiceError::AlreadyExists(format!(
-                    "an admin account with email {email} already exists"
-                )));
+                return Err(email_taken(email));
             }
         }
         let avatar = input.avatar.map(|avatar| avatar.trim().to_owned());
@@ -124,26 +152,33 @@ impl Processor<CreateAdminRequest> for AdminAccountService {
                 .map_err(|error| ServiceError::InvalidArgument(error.to_string()))?;
         }
 
+        let id = Uuid::now_v7();
+        let credential = input.with_credential.then(Secret::generate);
         let insert = InsertAdminAccount {
-            id: Uuid::now_v7(),
+            id,
             name,
             role: input.role.as_db(),
             email: email.clone(),
             avatar,
+            credential: credential.as_ref().map(|credential| NewCredential {
+                credential_id: Uuid::now_v7(),
+                secret_hash: credential.hash(),
+            }),
+            audit: input.grant.audit("admin.create", admin_target(id)),
         };
         let row = self.db.process(insert).await.map_err(|error| {
             // Two creations racing past the check above meet the unique index here.
             if is_unique_violation(&error) {
-                ServiceError::AlreadyExists(format!(
-                    "an admin account with email {} already exists",
-                    email.as_deref().unwrap_or_default()
-                ))
+                email_taken(email.as_deref().unwrap_or_default())
             } else {
                 ServiceError::from(error)
             }
         })?;
         tracing::info!(admin_id = %row.id, role = %input.role, "admin account created");
-        AdminAccount::try_from(row)
+        Ok(CreatedAdmin {
+            account: AdminAccount::try_from(row)?,
+            credential,
+        })
     }
 }
 
@@ -152,19 +187,80 @@ impl Processor<DeleteAdminRequest> for AdminAccountService {
     type Error = ServiceError;
 
     async fn process(&self, input: DeleteAdminRequest) -> Result<Self::Output, Self::Error> {
-        if !self.db.process(DeleteAdminAccount { id: input.id }).await? {
-            return Err(not_found(input.id));
+        // Deleting oneself is refused so that the last super admin cannot lock everyone out by
+        // a slip; an operator can still do it with helium-cli.
+        if input.grant.actor() == Actor::Admin(input.id) {
+            return Err(ServiceError::FailedPrecondition(
+                "you cannot delete your own admin account; ask another super admin".into(),
+            ));
+        }
+
+        let delete = DeleteAdminAccount {
+            id: input.id,
+            audit: input.grant.audit("admin.delete", admin_target(input.id)),
+        };
+        if !self.db.process(delete).await? {
+            return Err(admin_not_found(input.id));
         }
         tracing::info!(admin_id = %input.id, "admin account deleted");
         Ok(())
     }
 }
 
-fn not_found(id: Uuid) -> ServiceError {
+impl Processor<IssueCredentialRequest> for AdminAccountService {
+    type Output = IssuedCredential;
+    type Error = ServiceError;
+
+    async fn process(&self, input: IssueCredentialRequest) -> Result<Self::Output, Self::Error> {
+        let credential = Secret::generate();
+        let issue = IssueAdminCredential {
+            admin_id: input.admin_id,
+            credential: NewCredential {
+                credential_id: Uuid::now_v7(),
+                secret_hash: credential.hash(),
+            },
+            audit: input
+                .grant
+                .audit("admin.credential.issue", admin_target(input.admin_id)),
+        };
+        let admin = self.db.process(issue).await?;
+        let admin = admin.ok_or_else(|| admin_not_found(input.admin_id))?;
+
+        tracing::info!(admin_id = %admin.id, "admin credential issued");
+        Ok(IssuedCredential {
+            admin: AdminAccount::try_from(admin)?,
+            credential,
+        })
+    }
+}
+
+/// How the audit log names an admin account: `admin:<id>`.
+pub(crate) fn admin_target(id: Uuid) -> String {
+    format!("admin:{id}")
+}
+
+pub(crate) fn admin_not_found(id: Uuid) -> ServiceError {
     ServiceError::NotFound(format!("Admin account not found: {id}"))
 }
 
-fn is_unique_violation(error: &sqlx::Error) -> bool {
+pub(crate) fn email_taken(email: &str) -> ServiceError {
+    ServiceError::AlreadyExists(format!(
+        "an admin account with email {email} already exists"
+    ))
+}
+
+/// A display name, trimmed, of 1 to 100 characters as the table's check constraint demands.
+pub(crate) fn admin_name(name: &str) -> Result<String, ServiceError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return Err(ServiceError::InvalidArgument(format!(
+            "name must be between 1 and {MAX_NAME_CHARS} characters"
+        )));
+    }
+    Ok(name.to_owned())
+}
+
+pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
     error
         .as_database_error()
         .is_some_and(|error| error.is_unique_violation())

@@ -3,8 +3,11 @@
 use chrono::{DateTime, Utc};
 use helium_framework::outbox;
 use helium_framework::processor::{DatabaseProcessor, Processor};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::entities::db::admin_credential::{self, NewCredential};
+use crate::entities::db::audit_log::{self, NewAuditEntry};
 use crate::events::{
     ADMIN_ACCOUNT_CREATED, ADMIN_ACCOUNT_DELETED, AdminAccountCreated, AdminAccountDeleted,
 };
@@ -31,19 +34,24 @@ pub struct FindAdminAccount {
     pub id: Uuid,
 }
 
-/// Inserts an account and its `manage.admin_account.created` event in one transaction.
+/// Inserts an account, its first credential if one is given, its
+/// `manage.admin_account.created` event and its audit row, in one transaction.
 pub struct InsertAdminAccount {
     pub id: Uuid,
     pub name: String,
     pub role: &'static str,
     pub email: Option<String>,
     pub avatar: Option<String>,
+    pub credential: Option<NewCredential>,
+    pub audit: NewAuditEntry,
 }
 
-/// Deletes an account and records `manage.admin_account.deleted` in one transaction.
-/// Returns whether a row was deleted.
+/// Deletes an account (and, by cascade, its credential), records
+/// `manage.admin_account.deleted` and the audit row, in one transaction. Returns whether a row
+/// was deleted; when none was, nothing is written.
 pub struct DeleteAdminAccount {
     pub id: Uuid,
+    pub audit: NewAuditEntry,
 }
 
 /// Whether another account already uses an email address, in any letter case.
@@ -108,28 +116,21 @@ impl Processor<InsertAdminAccount> for DatabaseProcessor {
 
     async fn process(&self, input: InsertAdminAccount) -> Result<Self::Output, Self::Error> {
         let mut transaction = self.pool().begin().await?;
-        let row = sqlx::query_as!(
-            AdminAccountRow,
-            "INSERT INTO manage.admin_account (id, name, role, email, avatar)
-             VALUES ($1, $2, $3, $4, $5)
-             RETURNING id, name, role, email, avatar, created_at",
-            input.id,
-            input.name,
-            input.role,
-            input.email,
-            input.avatar,
+        let row = insert_account(
+            &mut transaction,
+            NewAccount {
+                id: input.id,
+                name: &input.name,
+                role: input.role,
+                email: input.email.as_deref(),
+                avatar: input.avatar.as_deref(),
+            },
         )
-        .fetch_one(&mut *transaction)
         .await?;
-
-        let event = AdminAccountCreated {
-            id: row.id.to_string(),
-            name: row.name.clone(),
-            role: row.role.clone(),
-            email: row.email.clone(),
-            created_at: Some(timestamp(row.created_at)),
-        };
-        outbox::enqueue(&mut transaction, ADMIN_ACCOUNT_CREATED, &event).await?;
+        if let Some(credential) = &input.credential {
+            admin_credential::replace(&mut transaction, row.id, credential).await?;
+        }
+        audit_log::append(&mut transaction, &input.audit).await?;
         transaction.commit().await?;
         Ok(row)
     }
@@ -146,16 +147,59 @@ impl Processor<DeleteAdminAccount> for DatabaseProcessor {
             .await?
             .rows_affected()
             == 1;
-        if deleted {
-            let event = AdminAccountDeleted {
-                id: input.id.to_string(),
-                deleted_at: Some(timestamp(Utc::now())),
-            };
-            outbox::enqueue(&mut transaction, ADMIN_ACCOUNT_DELETED, &event).await?;
+        if !deleted {
+            return Ok(false);
         }
+
+        let event = AdminAccountDeleted {
+            id: input.id.to_string(),
+            deleted_at: Some(timestamp(Utc::now())),
+        };
+        outbox::enqueue(&mut transaction, ADMIN_ACCOUNT_DELETED, &event).await?;
+        audit_log::append(&mut transaction, &input.audit).await?;
         transaction.commit().await?;
-        Ok(deleted)
+        Ok(true)
     }
+}
+
+/// The columns of a new account, borrowed from whichever write creates it.
+pub(crate) struct NewAccount<'a> {
+    pub id: Uuid,
+    pub name: &'a str,
+    pub role: &'a str,
+    pub email: Option<&'a str>,
+    pub avatar: Option<&'a str>,
+}
+
+/// Inserts an account and its `manage.admin_account.created` event on `connection`, inside the
+/// caller's transaction: a direct creation and an accepted invitation both end here.
+pub(crate) async fn insert_account(
+    connection: &mut PgConnection,
+    account: NewAccount<'_>,
+) -> Result<AdminAccountRow, sqlx::Error> {
+    let row = sqlx::query_as!(
+        AdminAccountRow,
+        "INSERT INTO manage.admin_account (id, name, role, email, avatar)
+         VALUES ($1, $2, $3, $4, $5)
+         RETURNING id, name, role, email, avatar, created_at",
+        account.id,
+        account.name,
+        account.role,
+        account.email,
+        account.avatar,
+    )
+    .fetch_one(&mut *connection)
+    .await?;
+
+    let event = AdminAccountCreated {
+        id: row.id.to_string(),
+        name: row.name.clone(),
+        role: row.role.clone(),
+        email: row.email.clone(),
+        created_at: Some(timestamp(row.created_at)),
+    };
+    outbox::enqueue(connection, ADMIN_ACCOUNT_CREATED, &event).await?;
+    Ok(row)
 }
 
 fn timestamp(time: DateTime<Utc>) -> prost_types::Timestamp {

@@ -1,0 +1,3 @@
+DROP TABLE manage.audit_log;
+DROP TABLE manage.admin_invitation;
+DROP TABLE manage.admin_credential;

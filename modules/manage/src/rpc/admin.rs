@@ -1,0 +1,215 @@
+//! `AdminService`: everything a signed-in admin does. Each handler authenticates the bearer
+//! token, turns the session into the grant its service call needs, and calls it.
+
+use helium_framework::processor::Processor;
+use helium_framework::tokens::bearer_token;
+use tonic::{Request, Response, Status};
+
+use super::{convert, origin};
+use crate::pb;
+use crate::pb::admin_service_server::AdminService;
+use crate::services::access::{Session, permission};
+use crate::services::admin_account::{
+    AdminAccountService, CreateAdminRequest, DeleteAdminRequest, ListAdminsRequest,
+};
+use crate::services::audit_log::{AuditLogFilter, AuditLogService, ListAuditLogRequest};
+use crate::services::credential::{AuthenticateRequest, CredentialService};
+use crate::services::invitation::{CreateInvitationRequest, InvitationService};
+use crate::services::secret::Secret;
+
+pub struct AdminRpc {
+    credentials: CredentialService,
+    admins: AdminAccountService,
+    invitations: InvitationService,
+    audit_log: AuditLogService,
+}
+
+impl AdminRpc {
+    pub fn new(
+        credentials: CredentialService,
+        admins: AdminAccountService,
+        invitations: InvitationService,
+        audit_log: AuditLogService,
+    ) -> Self {
+        Self {
+            credentials,
+            admins,
+            invitations,
+            audit_log,
+        }
+    }
+
+    /// The session of the request's bearer token, or UNAUTHENTICATED.
+    async fn authenticate<T>(&self, request: &Request<T>) -> Result<Session, Status> {
+        let token = bearer_token(request.metadata())?;
+        let session = self
+            .credentials
+            .process(AuthenticateRequest {
+                token: Secret::from(token.to_owned()),
+                origin: origin(request),
+            })
+            .await?;
+        Ok(session)
+    }
+}
+
+#[tonic::async_trait]
+impl AdminService for AdminRpc {
+    async fn get_me(
+        &self,
+        request: Request<pb::GetMeRequest>,
+    ) -> Result<Response<pb::GetMeResponse>, Status> {
+        let session = self.authenticate(&request).await?;
+
+        Ok(Response::new(pb::GetMeResponse {
+            admin: Some(session.admin().clone().into()),
+        }))
+    }
+
+    async fn list_admins(
+        &self,
+        request: Request<pb::ListAdminsRequest>,
+    ) -> Result<Response<pb::ListAdminsResponse>, Status> {
+        let grant = self
+            .authenticate(&request)
+            .await?
+            .authorize::<permission::ViewAdmins>()?;
+        let input = request.into_inner();
+
+        let admins = self
+            .admins
+            .process(ListAdminsRequest {
+                grant,
+                limit: convert::page_size(input.page_size),
+                offset: input.offset,
+            })
+            .await?;
+
+        Ok(Response::new(pb::ListAdminsResponse {
+            admins: admins.into_iter().map(pb::Admin::from).collect(),
+        }))
+    }
+
+    async fn create_admin(
+        &self,
+        request: Request<pb::CreateAdminRequest>,
+    ) -> Result<Response<pb::CreateAdminResponse>, Status> {
+        let grant = self
+            .authenticate(&request)
+            .await?
+            .authorize::<permission::CreateAdmin>()?;
+        let input = request.into_inner();
+        let role = convert::role(input.role)?;
+
+        let created = self
+            .admins
+            .process(CreateAdminRequest {
+                grant,
+                name: input.name,
+                role,
+                email: input.email,
+                avatar: input.avatar,
+                with_credential: true,
+            })
+            .await?;
+
+        Ok(Response::new(pb::CreateAdminResponse {
+            admin: Some(created.account.into()),
+            credential: created
+                .credential
+                .map(|credential| credential.expose().to_owned())
+                .unwrap_or_default(),
+        }))
+    }
+
+    async fn delete_admin(
+        &self,
+        request: Request<pb::DeleteAdminRequest>,
+    ) -> Result<Response<pb::DeleteAdminResponse>, Status> {
+        let grant = self
+            .authenticate(&request)
+            .await?
+            .authorize::<permission::DeleteAdmin>()?;
+        let id = convert::uuid("admin_id", &request.get_ref().admin_id)?;
+
+        self.admins
+            .process(DeleteAdminRequest { grant, id })
+            .await?;
+
+        Ok(Response::new(pb::DeleteAdminResponse {}))
+    }
+
+    async fn create_admin_invitation(
+        &self,
+        request: Request<pb::CreateAdminInvitationRequest>,
+    ) -> Result<Response<pb::CreateAdminInvitationResponse>, Status> {
+        let grant = self
+            .authenticate(&request)
+            .await?
+            .authorize::<permission::InviteAdmin>()?;
+        let input = request.into_inner();
+        let role = convert::role(input.role)?;
+
+        let invitation = self
+            .invitations
+            .process(CreateInvitationRequest {
+                grant,
+                email: input.email,
+                role,
+                accept_url_base: input.accept_url_base,
+                product_name: input.product_name,
+            })
+            .await?;
+
+        Ok(Response::new(pb::CreateAdminInvitationResponse {
+            invitation: Some(invitation.into()),
+        }))
+    }
+
+    async fn list_audit_log(
+        &self,
+        request: Request<pb::ListAuditLogRequest>,
+    ) -> Result<Response<pb::ListAuditLogResponse>, Status> {
+        let grant = self
+            .authenticate(&request)
+            .await?
+            .authorize::<permission::ReadAuditLog>()?;
+        let input = request.into_inner();
+        let filter = AuditLogFilter {
+            actor_id: input
+                .actor_id
+                .map(|id| convert::uuid("actor_id", &id))
+                .transpose()?,
+            action: input.action,
+            target: input.target,
+            since: convert::time(input.since)?,
+            until: convert::time(input.until)?,
+        };
+        let cursor = match input.page_token.as_str() {
+            "" => None,
+            token => Some(convert::uuid("page_token", token)?),
+        };
+
+        let page = self
+            .audit_log
+            .process(ListAuditLogRequest {
+                grant,
+                filter,
+                page_size: convert::page_size(input.page_size),
+                cursor,
+            })
+            .await?;
+
+        Ok(Response::new(pb::ListAuditLogResponse {
+            entries: page
+                .entries
+                .into_iter()
+                .map(pb::AuditLogEntry::from)
+                .collect(),
+            next_page_token: page
+                .next_cursor
+                .map(|cursor| cursor.to_string())
+                .unwrap_or_default(),
+        }))
+    }
+}

@@ -1,0 +1,171 @@
+//! Starting the API for one test, and the steps most tests share.
+
+use std::net::SocketAddr;
+
+use helium_framework::config::{ConfigStore, ModuleConfig};
+use helium_framework::processor::{DatabaseProcessor, Processor};
+use helium_framework::redis::RedisConnection;
+use helium_framework::testing::{TestDatabase, redis_url, unique_name};
+use helium_manage::AdminRole;
+use helium_manage::config::AdminJwtConfig;
+use helium_manage::pb;
+use helium_manage::pb::admin_auth_service_client::AdminAuthServiceClient;
+use helium_manage::pb::admin_service_client::AdminServiceClient;
+use helium_manage::services::access::Grant;
+use helium_manage::services::admin_account::{AdminAccountService, CreateAdminRequest};
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::{Channel, Server};
+use tonic::{Code, Request, Status};
+use uuid::Uuid;
+
+/// The API of one test, serving on `127.0.0.1:<random port>`.
+pub struct TestApi {
+    pub db: TestDatabase,
+    pub jwt: AdminJwtConfig,
+    pub address: SocketAddr,
+    server: tokio::task::JoinHandle<()>,
+}
+
+/// An admin the test created directly, with the credential it can sign in with.
+pub struct TestAdmin {
+    pub id: Uuid,
+    pub email: String,
+    pub credential: String,
+}
+
+impl TestApi {
+    pub async fn spawn() -> Self {
+        let db = TestDatabase::create().await;
+        let redis = RedisConnection::with_prefix(&redis_url(), &unique_name("test")).unwrap();
+        let configs = ConfigStore::new(db.pool.clone(), redis);
+        let jwt = AdminJwtConfig::defaults();
+        configs.save(&jwt).await.unwrap();
+
+        let (auth, admin) = helium_manage::rpc::services(db.pool.clone(), configs);
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            Server::builder()
+                .add_service(auth)
+                .add_service(admin)
+                .serve_with_incoming(TcpListenerStream::new(listener))
+                .await
+                .unwrap();
+        });
+        Self {
+            db,
+            jwt,
+            address,
+            server,
+        }
+    }
+
+    pub async fn stop(self) {
+        self.server.abort();
+        self.db.drop_database().await;
+    }
+
+    async fn channel(&self) -> Channel {
+        Channel::from_shared(format!("http://{}", self.address))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap()
+    }
+
+    pub async fn auth(&self) -> AdminAuthServiceClient<Channel> {
+        AdminAuthServiceClient::new(self.channel().await)
+    }
+
+    pub async fn admin(&self) -> AdminServiceClient<Channel> {
+        AdminServiceClient::new(self.channel().await)
+    }
+
+    /// Creates an account with a credential the way an operator would, bypassing the API.
+    pub async fn create_admin(&self, role: AdminRole) -> TestAdmin {
+        let email = format!("{}@example.com", unique_name("admin"));
+        let admins = AdminAccountService::new(DatabaseProcessor::from_pool(self.db.pool.clone()));
+        let created = admins
+            .process(CreateAdminRequest {
+                grant: Grant::unchecked_for_operator(),
+                name: format!("{role} Person"),
+                role,
+                email: Some(email.clone()),
+                avatar: None,
+                with_credential: true,
+            })
+            .await
+            .unwrap();
+        TestAdmin {
+            id: created.account.id,
+            email,
+            credential: created.credential.unwrap().expose().to_owned(),
+        }
+    }
+
+    /// Signs `admin` in and returns the access token.
+    pub async fn sign_in(&self, admin: &TestAdmin) -> String {
+        self.auth()
+            .await
+            .sign_in(sign_in_by_id(admin.id, &admin.credential))
+            .await
+            .unwrap()
+            .into_inner()
+            .access_token
+    }
+
+    /// Creates an admin with `role` and signs it in.
+    pub async fn signed_in(&self, role: AdminRole) -> (TestAdmin, String) {
+        let admin = self.create_admin(role).await;
+        let token = self.sign_in(&admin).await;
+        (admin, token)
+    }
+
+    /// The single number `sql` selects, such as a `count(*)`.
+    pub async fn number(&self, sql: &'static str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.db.pool)
+            .await
+            .unwrap()
+    }
+}
+
+pub fn sign_in_by_id(id: Uuid, credential: &str) -> pb::SignInRequest {
+    pb::SignInRequest {
+        identity: Some(pb::sign_in_request::Identity::AdminId(id.to_string())),
+        credential: credential.to_owned(),
+    }
+}
+
+pub fn sign_in_by_email(email: &str, credential: &str) -> pb::SignInRequest {
+    pb::SignInRequest {
+        identity: Some(pb::sign_in_request::Identity::Email(email.to_owned())),
+        credential: credential.to_owned(),
+    }
+}
+
+/// `message` with `authorization: Bearer <token>`.
+pub fn authorized<T>(token: &str, message: T) -> Request<T> {
+    let mut request = Request::new(message);
+    request
+        .metadata_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    request
+}
+
+/// Asserts that `result` failed with `code`, and returns the status for more checks.
+#[track_caller]
+pub fn refused<T: std::fmt::Debug>(result: Result<T, Status>, code: Code) -> Status {
+    match result {
+        Err(status) => {
+            assert_eq!(status.code(), code, "{status:?}");
+            status
+        }
+        Ok(response) => panic!("expected {code:?}, got {response:?}"),
+    }
+}
+
+pub fn role(role: pb::AdminRole) -> i32 {
+    role.into()
+}
