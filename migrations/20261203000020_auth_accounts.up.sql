@@ -32,8 +32,6 @@ CREATE TABLE auth.email_link (
     created_at    TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 
--- The resend interval looks up the newest link per address and purpose.
-CREATE INDEX email_link_recent ON auth.email_link (lower(email), purpose, created_at DESC);
 -- The purge job deletes by age.
 CREATE INDEX email_link_created ON auth.email_link (created_at);
 

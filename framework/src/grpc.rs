@@ -1,17 +1,29 @@
 //! Small helpers shared by the modules' gRPC layers.
 
+use std::sync::OnceLock;
+
 use chrono::{DateTime, Utc};
 
-/// The caller's address: the first `x-forwarded-for` hop when a proxy in front of Helium set
-/// one, else the peer address of the connection, else `unknown`.
+/// Whether `x-forwarded-for` is believed: `TRUST_FORWARDED_FOR=true`, read once.
 ///
-/// Only meaningful behind a proxy that overwrites `x-forwarded-for`; a client talking to
-/// Helium directly could put anything there. The value is recorded (sessions, audit log),
-/// never trusted for access decisions.
+/// Off by default, because a client talking to Helium directly can write any address there
+/// and so slip past per-address rate limits. Turn it on only behind a proxy that replaces
+/// the header with the address it saw.
+fn trust_forwarded_for() -> bool {
+    static TRUST: OnceLock<bool> = OnceLock::new();
+    *TRUST.get_or_init(|| {
+        std::env::var("TRUST_FORWARDED_FOR").is_ok_and(|value| value.trim() == "true")
+    })
+}
+
+/// The caller's address: the first `x-forwarded-for` hop when that header is trusted (see
+/// `TRUST_FORWARDED_FOR`) and present, else the peer address of the connection, else
+/// `unknown`. Sessions and the audit log record it; shield's per-address limits key on it.
 pub fn client_address<T>(request: &tonic::Request<T>) -> String {
     let forwarded = request
         .metadata()
         .get("x-forwarded-for")
+        .filter(|_| trust_forwarded_for())
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.split(',').next())
         .map(str::trim)

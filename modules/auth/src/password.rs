@@ -30,7 +30,8 @@ pub fn check_policy(password: &str, email: &str) -> Result<(), ServiceError> {
             "the password must not repeat a single character".into(),
         ));
     }
-    if password.eq_ignore_ascii_case(email) || Some(password) == email.split('@').next() {
+    let local_part = email.split('@').next().unwrap_or_default();
+    if password.eq_ignore_ascii_case(email) || password.eq_ignore_ascii_case(local_part) {
         return Err(ServiceError::InvalidArgument(
             "the password must not be the email address".into(),
         ));

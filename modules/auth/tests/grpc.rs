@@ -7,7 +7,7 @@ use helium_auth::config::AuthConfig;
 use helium_auth::rpc::pb::account_service_client::AccountServiceClient;
 use helium_auth::rpc::pb::auth_service_client::AuthServiceClient;
 use helium_auth::rpc::pb::*;
-use helium_framework::config::{ConfigStore, ModuleConfig};
+use helium_framework::config::{ConfigStore, ModuleConfig, Seconds};
 use helium_framework::redis::RedisConnection;
 use helium_framework::testing::{TestDatabase, redis_url, unique_name};
 use helium_framework::tokens::JwtCodec;
@@ -287,22 +287,32 @@ async fn a_weak_password_is_refused_and_the_link_stays_usable() {
 
 #[tokio::test]
 async fn registration_requests_are_checked_and_never_reveal_accounts() {
-    // Arrange
+    // Arrange: a one-second resend interval, waited out after the first registration.
     let mut harness = harness_with(|config| {
         config.email_provider.register_domain.enable_black_list = true;
         config.email_provider.register_domain.black_list = vec!["spam.test".into()];
+        config.email_provider.resend_interval = Seconds(1);
     })
     .await;
     harness.register("fay@example.com", "long enough pw").await;
-    sqlx::query("UPDATE auth.email_link SET created_at = now() - interval '1 hour'")
-        .execute(&harness.db.pool)
-        .await
-        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
 
     // Act
     let existing = harness
         .auth
         .request_registration(registration("FAY@example.com"))
+        .await;
+    let existing_again = harness
+        .auth
+        .request_registration(registration("fay@example.com"))
+        .await;
+    let new = harness
+        .auth
+        .request_registration(registration("gus@example.com"))
+        .await;
+    let new_again = harness
+        .auth
+        .request_registration(registration("gus@example.com"))
         .await;
     let malformed = harness
         .auth
@@ -312,29 +322,31 @@ async fn registration_requests_are_checked_and_never_reveal_accounts() {
         .auth
         .request_registration(registration("x@spam.test"))
         .await;
-    harness
-        .auth
-        .request_registration(registration("gus@example.com"))
-        .await
-        .unwrap();
-    let too_soon = harness
-        .auth
-        .request_registration(registration("gus@example.com"))
-        .await;
 
-    // Assert
-    assert!(existing.is_ok(), "an existing account gets the same answer");
-    let to_fay = harness
-        .emails()
-        .await
-        .into_iter()
-        .filter(|email| email.to.starts_with("FAY"));
-    assert_eq!(to_fay.count(), 0);
+    // Assert: an existing account and a new address get the same answers, but only the new
+    // address gets an email.
+    assert!(existing.is_ok() && new.is_ok());
+    let (existing_again, new_again) = (existing_again.unwrap_err(), new_again.unwrap_err());
+    assert_eq!(existing_again.code(), Code::ResourceExhausted);
+    assert_eq!(new_again.code(), Code::ResourceExhausted);
+    assert!(new_again.metadata().get("retry-after").is_some());
+    let emails = harness.emails().await;
+    assert_eq!(
+        emails
+            .iter()
+            .filter(|email| email.to.eq_ignore_ascii_case("fay@example.com"))
+            .count(),
+        1
+    );
+    assert_eq!(
+        emails
+            .iter()
+            .filter(|email| email.to == "gus@example.com")
+            .count(),
+        1
+    );
     assert_eq!(malformed.unwrap_err().code(), Code::InvalidArgument);
     assert_eq!(blocked.unwrap_err().code(), Code::InvalidArgument);
-    let too_soon = too_soon.unwrap_err();
-    assert_eq!(too_soon.code(), Code::ResourceExhausted);
-    assert!(too_soon.metadata().get("retry-after").is_some());
     harness.db.drop_database().await;
 }
 
@@ -760,5 +772,29 @@ async fn a_sign_in_from_a_new_device_sends_a_notice_once() {
 
     assert_eq!(after_first, 1, "the laptop is new: one notice");
     assert_eq!(after_second, 1, "the laptop is known now: no second notice");
+    harness.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn a_suspended_account_cannot_refresh_and_loses_its_sessions() {
+    let mut harness = harness().await;
+    let session = harness
+        .register("sue@example.com", "long enough pw")
+        .await
+        .session
+        .unwrap();
+    sqlx::query("UPDATE auth.user_account SET banned_at = now()")
+        .execute(&harness.db.pool)
+        .await
+        .unwrap();
+
+    let refresh = RefreshSessionRequest {
+        refresh_token: session.refresh_token,
+    };
+    let refused = harness.auth.refresh_session(refresh).await.unwrap_err();
+    let profile = harness.profile(&session.access_token).await.unwrap_err();
+
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    assert_eq!(profile.code(), Code::Unauthenticated);
     harness.db.drop_database().await;
 }

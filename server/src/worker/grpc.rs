@@ -4,12 +4,16 @@
 //! reflection (v1, and v1alpha for older tools such as grpcurl 1.8), and gRPC-Web over
 //! HTTP/1.1 so browser frontends can call it without a proxy.
 
+use std::time::Duration;
+
 use anyhow::Context;
+use axum::http::{HeaderName, Method};
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Server;
 use tonic_health::ServingStatus;
+use tower_http::cors::{Any, CorsLayer};
 
 use super::Infra;
 
@@ -50,6 +54,7 @@ pub async fn serve(
 
     Server::builder()
         .accept_http1(true)
+        .layer(cors())
         .layer(tonic_web::GrpcWebLayer::new())
         .add_service(health_service)
         .add_service(auth)
@@ -68,4 +73,25 @@ fn reflection() -> tonic_reflection::server::Builder<'static> {
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(helium_auth::rpc::pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(helium_manage::rpc::FILE_DESCRIPTOR_SET)
+}
+
+/// CORS for gRPC-Web calls from browser frontends on other origins.
+///
+/// Any origin is allowed: callers authenticate with a bearer token, never with cookies, so a
+/// foreign page gains nothing it could not do by calling the API directly. The gRPC status
+/// headers are exposed so browser clients can read errors and rate-limit hints.
+fn cors() -> CorsLayer {
+    let exposed = [
+        "grpc-status",
+        "grpc-message",
+        "grpc-status-details-bin",
+        "retry-after",
+        "x-correlation-id",
+    ];
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_headers(Any)
+        .allow_methods([Method::POST, Method::OPTIONS])
+        .expose_headers(exposed.map(HeaderName::from_static))
+        .max_age(Duration::from_secs(24 * 3600))
 }

@@ -75,6 +75,22 @@ async fn the_grpc_worker_serves_health_reflection_and_grpc_web() {
         .unwrap();
     assert_eq!(response.status(), 200);
     let body = response.bytes().await.unwrap();
+    let preflight = http()
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{endpoint}/grpc.health.v1.Health/Check"),
+        )
+        .header("origin", "https://app.example.com")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "content-type,x-grpc-web,authorization",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
     let trailers = String::from_utf8_lossy(&body);
     assert!(trailers.contains("grpc-status:0"), "{trailers}");
 

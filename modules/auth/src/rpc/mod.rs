@@ -12,6 +12,7 @@ use sqlx::PgPool;
 pub use account_api::AccountApi;
 pub use auth_api::AuthApi;
 
+use crate::entities::redis::resend::ResendSlots;
 use crate::entities::redis::session::SessionMarkers;
 use crate::services::account::AccountService;
 use crate::services::password_reset::PasswordResetService;
@@ -40,6 +41,7 @@ pub fn services(
 ) -> (AuthServiceServer<AuthApi>, AccountServiceServer<AccountApi>) {
     let db = DatabaseProcessor::from_pool(db);
     let shield = Shield::new(configs.clone(), redis.clone());
+    let resend = ResendSlots::new(redis.clone());
     let sessions = SessionService::new(db.clone(), SessionMarkers::new(redis), configs.clone());
     let auth = AuthApi {
         registration: RegistrationService::new(
@@ -47,6 +49,7 @@ pub fn services(
             configs.clone(),
             sessions.clone(),
             shield.clone(),
+            resend.clone(),
         ),
         sign_in: SignInService::new(
             db.clone(),
@@ -54,7 +57,13 @@ pub fn services(
             sessions.clone(),
             shield.clone(),
         ),
-        password_reset: PasswordResetService::new(db.clone(), configs, sessions.clone(), shield),
+        password_reset: PasswordResetService::new(
+            db.clone(),
+            configs,
+            sessions.clone(),
+            shield,
+            resend,
+        ),
         sessions: sessions.clone(),
     };
     let account = AccountApi {

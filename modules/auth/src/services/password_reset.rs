@@ -9,12 +9,13 @@ use helium_framework::tokens::{random_secret, secret_hash};
 use helium_shield::services::{AdmitEmailRequest, Shield};
 
 use super::email::{self, LinkEmail};
-use super::registration::{check_resend_interval, usable_link};
+use super::registration::{claim_resend_slot, usable_link};
 use super::session::{RevokeAllSessions, SessionService, seconds};
 use super::{ip_of, parse_email};
 use crate::config::AuthConfig;
 use crate::entities::db::email_link::{self, LinkPurpose};
 use crate::entities::db::user_account::{self, FindUserByEmail};
+use crate::entities::redis::resend::ResendSlots;
 use crate::password;
 
 pub struct RequestPasswordReset {
@@ -33,6 +34,7 @@ pub struct PasswordResetService {
     configs: ConfigStore,
     sessions: SessionService,
     shield: Shield,
+    resend: ResendSlots,
 }
 
 impl PasswordResetService {
@@ -41,12 +43,14 @@ impl PasswordResetService {
         configs: ConfigStore,
         sessions: SessionService,
         shield: Shield,
+        resend: ResendSlots,
     ) -> Self {
         Self {
             db,
             configs,
             sessions,
             shield,
+            resend,
         }
     }
 }
@@ -58,7 +62,7 @@ impl Processor<RequestPasswordReset> for PasswordResetService {
     async fn process(&self, input: RequestPasswordReset) -> Result<(), ServiceError> {
         let email = parse_email(&input.email)?;
         let config: AuthConfig = self.configs.load().await.map_err(ServiceError::internal)?;
-        check_resend_interval(&self.db, &config, &email, LinkPurpose::PasswordReset).await?;
+        claim_resend_slot(&self.resend, &config, &email, LinkPurpose::PasswordReset).await?;
         let recipient = email.clone();
         let admit = AdmitEmailRequest {
             address: ip_of(&input.ip_address),

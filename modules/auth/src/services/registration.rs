@@ -17,8 +17,9 @@ use super::email::{self, LinkEmail};
 use super::session::{IssuedSession, SessionService, StartSession, seconds};
 use super::{device_label, ip_of, parse_email};
 use crate::config::{AuthConfig, RegisterDomainConfig};
-use crate::entities::db::email_link::{self, LatestLinkSentAt, LinkPurpose};
+use crate::entities::db::email_link::{self, LinkPurpose};
 use crate::entities::db::user_account::{self, FindUserByEmail};
+use crate::entities::redis::resend::{ClaimResendSlot, ResendSlots};
 use crate::password;
 
 pub struct RequestRegistration {
@@ -46,6 +47,7 @@ pub struct RegistrationService {
     configs: ConfigStore,
     sessions: SessionService,
     shield: Shield,
+    resend: ResendSlots,
 }
 
 impl RegistrationService {
@@ -54,12 +56,14 @@ impl RegistrationService {
         configs: ConfigStore,
         sessions: SessionService,
         shield: Shield,
+        resend: ResendSlots,
     ) -> Self {
         Self {
             db,
             configs,
             sessions,
             shield,
+            resend,
         }
     }
 }
@@ -73,7 +77,7 @@ impl Processor<RequestRegistration> for RegistrationService {
         let referral_code = input.referral_code.map(|code| code.trim().to_owned());
         if referral_code
             .as_ref()
-            .is_some_and(|code| code.is_empty() || code.len() > 64)
+            .is_some_and(|code| code.is_empty() || code.chars().count() > 64)
         {
             return Err(ServiceError::InvalidArgument(
                 "the referral code must be 1 to 64 characters".into(),
@@ -81,7 +85,7 @@ impl Processor<RequestRegistration> for RegistrationService {
         }
         let config: AuthConfig = self.configs.load().await.map_err(ServiceError::internal)?;
         check_domain(&config.email_provider.register_domain, &email)?;
-        check_resend_interval(&self.db, &config, &email, LinkPurpose::Registration).await?;
+        claim_resend_slot(&self.resend, &config, &email, LinkPurpose::Registration).await?;
         let recipient = email.clone();
         let admit = AdmitEmailRequest {
             address: ip_of(&input.ip_address),
@@ -219,27 +223,25 @@ fn check_domain(domains: &RegisterDomainConfig, email: &str) -> Result<(), Servi
     Ok(())
 }
 
-/// Refuses a second link to the same address within `resend_interval`.
-pub(crate) async fn check_resend_interval(
-    db: &DatabaseProcessor,
+/// Refuses a second email to the same address within `resend_interval`, whether or not the
+/// first one was sent, so the refusal reveals nothing about accounts.
+pub(crate) async fn claim_resend_slot(
+    slots: &ResendSlots,
     config: &AuthConfig,
     email: &str,
     purpose: LinkPurpose,
 ) -> Result<(), ServiceError> {
-    let latest = db
-        .process(LatestLinkSentAt {
-            email: email.to_owned(),
-            purpose,
-        })
-        .await?;
-    let Some(latest) = latest else { return Ok(()) };
-    let next_allowed = latest + seconds(config.email_provider.resend_interval.0);
-    let wait = (next_allowed - Utc::now()).num_seconds();
-    if wait > 0 {
-        return Err(ServiceError::ResourceExhausted {
-            message: format!("an email was just sent; wait {wait} seconds before asking again"),
-            retry_after_secs: u64::try_from(wait).unwrap_or(1),
-        });
-    }
-    Ok(())
+    let claim = ClaimResendSlot {
+        purpose: purpose.as_db(),
+        email: email.to_owned(),
+        interval_secs: config.email_provider.resend_interval.0,
+    };
+    let Some(wait) = slots.process(claim).await.map_err(ServiceError::internal)? else {
+        return Ok(());
+    };
+    let unit = if wait == 1 { "second" } else { "seconds" };
+    Err(ServiceError::ResourceExhausted {
+        message: format!("an email was just sent; wait {wait} {unit} before asking again"),
+        retry_after_secs: wait,
+    })
 }

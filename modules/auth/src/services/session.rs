@@ -18,6 +18,7 @@ use crate::entities::db::session::{
     FindSession, InsertSession, ListActiveSessions, RevokeSessionRow, RevokeUserSessions,
     RotateRefreshToken, SessionRow,
 };
+use crate::entities::db::user_account::FindUserById;
 use crate::entities::redis::session::{
     ForgetSessions, IsSessionLive, MarkSessionLive, SessionMarkers,
 };
@@ -183,7 +184,7 @@ impl Processor<RefreshSession> for SessionService {
             .ok_or_else(refused)?;
         if session.revoked_at.is_some() || session.expires_at <= Utc::now() {
             return Err(ServiceError::Unauthenticated(
-                "the session has ended; sign in again".into(),
+                "the session has been ended; sign in again".into(),
             ));
         }
 
@@ -202,6 +203,19 @@ impl Processor<RefreshSession> for SessionService {
         if !rotated {
             return Err(self.revoke_for_reuse(&session).await);
         }
+        self.refuse_banned(&session).await?;
+
+        // Re-mark the session live: this heals a Redis that lost its data, which would
+        // otherwise refuse every access token of a session that can still be refreshed.
+        let remaining = (session.expires_at - Utc::now()).num_seconds();
+        let live = MarkSessionLive {
+            session_id: session.id,
+            ttl_secs: u64::try_from(remaining).unwrap_or(1),
+        };
+        self.markers
+            .process(live)
+            .await
+            .map_err(ServiceError::internal)?;
 
         let config = self.config().await?;
         let (access_token, access_expires_at) =
@@ -217,6 +231,26 @@ impl Processor<RefreshSession> for SessionService {
 }
 
 impl SessionService {
+    /// A suspended account keeps no session alive, even one started before the ban.
+    async fn refuse_banned(&self, session: &SessionRow) -> Result<(), ServiceError> {
+        let account = self
+            .db
+            .process(FindUserById {
+                id: session.user_id,
+            })
+            .await?;
+        if account.is_some_and(|account| account.banned_at.is_none()) {
+            return Ok(());
+        }
+        self.process(RevokeAllSessions {
+            user_id: session.user_id,
+        })
+        .await?;
+        Err(ServiceError::PermissionDenied(
+            "this account is suspended; contact support".into(),
+        ))
+    }
+
     /// A refresh token that is not the session's current one was used: someone holds a copy.
     async fn revoke_for_reuse(&self, session: &SessionRow) -> ServiceError {
         tracing::warn!(session_id = %session.id, "refresh token reused; session revoked");

@@ -114,15 +114,31 @@ impl Processor<SignIn> for SignInService {
         let session = self.sessions.process(start).await?;
         tracing::info!(user_id = %account.id, session_id = %session.session_id, "signed in");
 
-        if !known_device {
-            let config: AuthConfig = self.configs.load().await.map_err(ServiceError::internal)?;
-            let mut connection = self.db.pool().acquire().await?;
-            email::queue_new_sign_in(&mut connection, &config, &account.email, &device, address)
-                .await?;
+        // The notice is a courtesy: failing to queue it must not fail a sign-in whose
+        // session already exists.
+        if !known_device
+            && let Err(error) = self
+                .notify_new_device(&account.email, &device, address)
+                .await
+        {
+            tracing::warn!(user_id = %account.id, %error, "new-sign-in notice not queued");
         }
         Ok(SignedIn {
             user_id: account.id,
             session,
         })
+    }
+}
+
+impl SignInService {
+    async fn notify_new_device(
+        &self,
+        to: &str,
+        device: &str,
+        address: std::net::IpAddr,
+    ) -> Result<(), ServiceError> {
+        let config: AuthConfig = self.configs.load().await.map_err(ServiceError::internal)?;
+        let mut connection = self.db.pool().acquire().await?;
+        email::queue_new_sign_in(&mut connection, &config, to, device, address).await
     }
 }

@@ -6,7 +6,9 @@ use tonic::{Code, Request};
 
 use crate::support::{TestApi, authorized, refused, role};
 
-/// `message` authorized with `token`, as if relayed by a proxy for the client `203.0.113.9`.
+/// `message` authorized with `token`, claiming to be relayed by a proxy for `203.0.113.9`.
+/// Without `TRUST_FORWARDED_FOR=true` (the default, and the tests' setting) the claim is not
+/// believed: a direct client could write any address there.
 fn forwarded<T>(token: &str, message: T) -> Request<T> {
     let mut request = authorized(token, message);
     request
@@ -100,7 +102,8 @@ async fn every_admin_write_records_its_actor_action_target_and_source() {
     }
     assert_eq!(
         log.entries[2].source_address.as_deref(),
-        Some("203.0.113.9")
+        Some("127.0.0.1"),
+        "an untrusted x-forwarded-for is ignored"
     );
     assert_eq!(log.entries[1].source_address.as_deref(), Some("127.0.0.1"));
     assert!(log.next_page_token.is_empty());

@@ -1,7 +1,7 @@
 //! `auth.email_link`: registration and password-reset links.
 //!
-//! Consuming a link and acting on it happen in one transaction (see the `Consume*` inputs),
-//! so two clicks racing on the same link cannot both succeed.
+//! Consuming a link and acting on it happen in one transaction ([`lock_link`] takes a row
+//! lock), so two clicks racing on the same link cannot both succeed.
 
 use chrono::{DateTime, Utc};
 use helium_framework::processor::{DatabaseProcessor, Processor};
@@ -23,31 +23,9 @@ impl LinkPurpose {
     }
 }
 
-/// When the newest link of `purpose` was sent to `email`, for the resend interval.
-pub struct LatestLinkSentAt {
-    pub email: String,
-    pub purpose: LinkPurpose,
-}
-
 /// Deletes links created before `created_before`. Returns how many.
 pub struct PurgeLinks {
     pub created_before: DateTime<Utc>,
-}
-
-impl Processor<LatestLinkSentAt> for DatabaseProcessor {
-    type Output = Option<DateTime<Utc>>;
-    type Error = sqlx::Error;
-
-    async fn process(&self, input: LatestLinkSentAt) -> Result<Self::Output, Self::Error> {
-        sqlx::query_scalar!(
-            "SELECT max(created_at) FROM auth.email_link
-             WHERE lower(email) = lower($1) AND purpose = $2",
-            input.email,
-            input.purpose.as_db(),
-        )
-        .fetch_one(self.pool())
-        .await
-    }
 }
 
 impl Processor<PurgeLinks> for DatabaseProcessor {
