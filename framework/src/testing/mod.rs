@@ -105,3 +105,22 @@ fn database_url_for(name: &str) -> String {
         None => format!("{admin}/{name}"),
     }
 }
+
+/// Deletes a consumer's three queues, so tests leave nothing behind in the shared broker.
+#[allow(clippy::expect_used)]
+pub async fn delete_queues(amqp: &crate::amqp::AmqpConnection, spec: &crate::amqp::QueueSpec) {
+    let channel = amqp
+        .channel()
+        .await
+        .expect("opening a channel to delete test queues");
+    for suffix in ["", ".retry", ".dead"] {
+        let queue = format!("{}{suffix}", spec.queue);
+        channel
+            .queue_delete(
+                queue.as_str().into(),
+                lapin::options::QueueDeleteOptions::default(),
+            )
+            .await
+            .expect("deleting a test queue");
+    }
+}

@@ -8,7 +8,7 @@ use helium_framework::amqp::{
     Publisher, QueueSpec, declare_queue,
 };
 use helium_framework::processor::Processor;
-use helium_framework::testing::{mq_url, unique_name};
+use helium_framework::testing::{delete_queues, mq_url, unique_name};
 use lapin::options::BasicConsumeOptions;
 use lapin::types::{AMQPValue, FieldTable};
 use tokio_util::sync::CancellationToken;
@@ -143,6 +143,7 @@ async fn a_transient_failure_is_retried_after_a_back_off_until_it_succeeds() {
 
     shutdown.cancel();
     task.await.unwrap();
+    delete_queues(&fixture.amqp, &fixture.spec).await;
 }
 
 #[tokio::test]
@@ -174,6 +175,7 @@ async fn a_message_that_keeps_failing_is_parked_after_the_attempt_bound() {
 
     shutdown.cancel();
     task.await.unwrap();
+    delete_queues(&fixture.amqp, &fixture.spec).await;
 }
 
 #[tokio::test]
@@ -190,6 +192,7 @@ async fn a_permanent_failure_is_parked_without_retrying() {
     assert_eq!(handler.calls(), 1);
     shutdown.cancel();
     task.await.unwrap();
+    delete_queues(&fixture.amqp, &fixture.spec).await;
 }
 
 #[tokio::test]
@@ -228,4 +231,5 @@ async fn a_consumer_that_dies_mid_message_leaves_it_for_redelivery() {
 
     shutdown.cancel();
     task.await.unwrap();
+    delete_queues(&fixture.amqp, &fixture.spec).await;
 }

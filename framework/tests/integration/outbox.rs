@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use helium_framework::amqp::{AmqpConnection, QueueSpec, declare_queue};
 use helium_framework::outbox::{self, OutboxRelay};
-use helium_framework::testing::{TestDatabase, mq_url, unique_name};
+use helium_framework::testing::{TestDatabase, delete_queues, mq_url, unique_name};
 use lapin::options::BasicGetOptions;
 use prost::Message as _;
 use tokio_util::sync::CancellationToken;
@@ -81,6 +81,7 @@ async fn an_event_written_while_rabbitmq_is_down_is_relayed_once_after_it_return
 
     shutdown.cancel();
     relay_task.await.unwrap();
+    delete_queues(&direct, &spec).await;
     db.drop_database().await;
 }
 

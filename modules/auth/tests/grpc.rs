@@ -695,18 +695,20 @@ async fn the_registration_link_arrives_over_smtp_and_completes_the_account() {
     };
     harness.configs.save(&mailer).await.unwrap();
     let amqp = AmqpConnection::new(&mq_url()).unwrap();
-    let spec = QueueSpec::new(unique_name("test-mailer"), &[SEND_EMAIL]);
+    // A routing key of this test's own, so the email reaches only this test's queue and not
+    // the `mailer.send` queue of any mailer worker sharing the broker.
+    let routing_key = unique_name("test.mailer.email.send");
+    let spec = QueueSpec::new(unique_name("test-mailer"), &[routing_key.as_str()]);
     helium_framework::amqp::declare_queue(&amqp.channel().await.unwrap(), &spec)
         .await
         .unwrap();
     let redis = RedisConnection::with_prefix(&redis_url(), &unique_name("test")).unwrap();
     let delivery = MailDelivery::new(harness.configs.clone(), redis);
-    let consumer = Consumer::new(amqp.clone(), spec, delivery);
-    let relay = OutboxRelay::new(harness.db.pool.clone(), amqp);
+    let consumer = Consumer::new(amqp.clone(), spec.clone(), delivery);
+    let relay = OutboxRelay::new(harness.db.pool.clone(), amqp.clone());
     let shutdown = tokio_util::sync::CancellationToken::new();
     let (stop_consumer, stop_relay) = (shutdown.clone(), shutdown.clone());
     let consuming = tokio::spawn(async move { consumer.run(stop_consumer).await });
-    let relaying = tokio::spawn(async move { relay.run(stop_relay).await });
 
     // Act: ask for a link, read it from the delivered mail, and follow it.
     harness
@@ -714,6 +716,13 @@ async fn the_registration_link_arrives_over_smtp_and_completes_the_account() {
         .request_registration(registration("quinn@example.com"))
         .await
         .unwrap();
+    sqlx::query("UPDATE public.outbox_event SET routing_key = $1 WHERE routing_key = $2")
+        .bind(&routing_key)
+        .bind(SEND_EMAIL)
+        .execute(&harness.db.pool)
+        .await
+        .unwrap();
+    let relaying = tokio::spawn(async move { relay.run(stop_relay).await });
     let mut delivered = Vec::new();
     for _ in 0..100 {
         delivered = smtp.received();
@@ -745,6 +754,7 @@ async fn the_registration_link_arrives_over_smtp_and_completes_the_account() {
     shutdown.cancel();
     consuming.await.unwrap();
     relaying.await.unwrap();
+    helium_framework::testing::delete_queues(&amqp, &spec).await;
     harness.db.drop_database().await;
 }
 
