@@ -20,7 +20,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// A module's configuration document.
-pub trait ModuleConfig: Serialize + DeserializeOwned + Send + Sync + 'static {
+pub trait ModuleConfig: Clone + Serialize + DeserializeOwned + Send + Sync + 'static {
     /// The key in `application__config`.
     const KEY: &'static str;
     /// How operators see the type, e.g. `Admin JWT`.

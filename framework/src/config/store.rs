@@ -1,6 +1,10 @@
 //! Where configuration documents live: PostgreSQL, with a copy in Redis.
 
-use std::time::Duration;
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use redis::AsyncCommands;
 use sqlx::PgPool;
@@ -13,6 +17,57 @@ use crate::redis::RedisConnection;
 /// The PostgreSQL channel the `application__config` trigger notifies with the changed key.
 const CHANGE_CHANNEL: &str = "application_config_changed";
 
+/// The longest a parsed document is served from memory without looking at Redis again: a
+/// safety net for a watcher that lost notifications without noticing.
+const MEMORY_MAX_AGE: Duration = Duration::from_secs(30);
+
+/// Parsed documents kept in the process, so hot paths (every authenticated call reads the
+/// `auth` document) pay neither a Redis round trip nor JSON parsing and validation.
+#[derive(Default)]
+struct MemoryCache {
+    /// Bumped by every change this process learns of; entries of an older generation are
+    /// stale.
+    generation: AtomicU64,
+    entries: Mutex<HashMap<&'static str, CachedDocument>>,
+}
+
+struct CachedDocument {
+    generation: u64,
+    loaded_at: Instant,
+    config: Arc<dyn Any + Send + Sync>,
+}
+
+impl MemoryCache {
+    fn get<C: ModuleConfig>(&self) -> Option<C> {
+        let generation = self.generation.load(Ordering::Acquire);
+        let entries = self.entries.lock().ok()?;
+        let cached = entries.get(C::KEY)?;
+        let fresh = cached.generation == generation && cached.loaded_at.elapsed() < MEMORY_MAX_AGE;
+        if !fresh {
+            return None;
+        }
+        cached.config.downcast_ref::<C>().cloned()
+    }
+
+    fn put<C: ModuleConfig>(&self, generation: u64, config: &C) {
+        if let Ok(mut entries) = self.entries.lock() {
+            let config = Arc::new(config.clone());
+            entries.insert(
+                C::KEY,
+                CachedDocument {
+                    generation,
+                    loaded_at: Instant::now(),
+                    config,
+                },
+            );
+        }
+    }
+
+    fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
 /// Reads and writes module configuration.
 ///
 /// PostgreSQL is the record; Redis holds a copy of each document so that hot paths do not
@@ -22,11 +77,16 @@ const CHANGE_CHANNEL: &str = "application_config_changed";
 pub struct ConfigStore {
     db: PgPool,
     redis: RedisConnection,
+    memory: Arc<MemoryCache>,
 }
 
 impl ConfigStore {
     pub fn new(db: PgPool, redis: RedisConnection) -> Self {
-        Self { db, redis }
+        Self {
+            db,
+            redis,
+            memory: Arc::default(),
+        }
     }
 
     fn cache_key(&self, key: &str) -> String {
@@ -35,7 +95,22 @@ impl ConfigStore {
 
     /// Loads a module's configuration, from Redis when cached, else from PostgreSQL (and then
     /// caches it). The document is validated either way.
+    ///
+    /// Parsed documents are also kept in memory; any change this process hears of (its own
+    /// writes, the change notifications) drops them, and none is older than 30 seconds.
     pub async fn load<C: ModuleConfig>(&self) -> Result<C, ConfigError> {
+        if let Some(config) = self.memory.get::<C>() {
+            return Ok(config);
+        }
+        // Read the generation before loading: a change that lands meanwhile leaves the entry
+        // already stale.
+        let generation = self.memory.generation.load(Ordering::Acquire);
+        let config = self.load_shared::<C>().await?;
+        self.memory.put(generation, &config);
+        Ok(config)
+    }
+
+    async fn load_shared<C: ModuleConfig>(&self) -> Result<C, ConfigError> {
         let mut redis = self.redis.get().await?;
         let cached: Option<String> = redis
             .get(self.cache_key(C::KEY))
@@ -108,6 +183,7 @@ impl ConfigStore {
 
     /// Copies one stored document to Redis, or removes the copy if the document is gone.
     pub async fn sync_key(&self, key: &str) -> Result<(), ConfigError> {
+        self.memory.invalidate();
         let stored = self.stored_json(key).await?;
         let mut redis = self.redis.get().await?;
         let cache_key = self.cache_key(key);
@@ -121,6 +197,7 @@ impl ConfigStore {
 
     /// Copies every stored document to Redis. Returns how many were copied.
     pub async fn sync_all(&self) -> Result<usize, ConfigError> {
+        self.memory.invalidate();
         let keys = sqlx::query_scalar!("SELECT key FROM public.application__config")
             .fetch_all(&self.db)
             .await?;
