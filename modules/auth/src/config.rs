@@ -32,6 +32,9 @@ pub struct FrontendConfig {
     pub password_reset_url_template: String,
     /// Whether finishing a registration signs the customer in at once.
     pub auto_login: bool,
+    /// Where customers can write for help; named in every email when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support_email: Option<String>,
 }
 
 /// The placeholder the frontend URL templates must contain.
@@ -45,6 +48,7 @@ impl Default for FrontendConfig {
             password_reset_url_template: "https://your-domain.com/reset-password?token={TOKEN}"
                 .to_owned(),
             auto_login: true,
+            support_email: None,
         }
     }
 }
@@ -52,6 +56,9 @@ impl Default for FrontendConfig {
 impl FrontendConfig {
     fn validate(&self) -> Result<(), FieldError> {
         validate::not_blank("product_name", &self.product_name)?;
+        if let Some(support_email) = &self.support_email {
+            validate::email("support_email", support_email)?;
+        }
         for (field, template) in [
             ("registration_url_template", &self.registration_url_template),
             (

@@ -70,6 +70,47 @@ pub async fn queue_password_changed(
     queue(connection, config, to, &template).await
 }
 
+/// Tells the account's owner that an admin suspended the account, so they know why they are
+/// signed out and whom to ask.
+pub async fn queue_account_banned(
+    connection: &mut sqlx::PgConnection,
+    config: &AuthConfig,
+    to: &str,
+) -> Result<(), ServiceError> {
+    let template = EmailTemplate::SecurityNotice {
+        event: SecurityEvent::AccountBanned,
+        when: Utc::now(),
+    };
+    queue(connection, config, to, &template).await
+}
+
+/// Tells the account's owner that two-factor authentication was turned on.
+pub async fn queue_mfa_enabled(
+    connection: &mut sqlx::PgConnection,
+    config: &AuthConfig,
+    to: &str,
+) -> Result<(), ServiceError> {
+    let template = EmailTemplate::SecurityNotice {
+        event: SecurityEvent::MfaEnabled,
+        when: Utc::now(),
+    };
+    queue(connection, config, to, &template).await
+}
+
+/// Tells the account's owner that two-factor authentication was turned off, in case it was not
+/// them.
+pub async fn queue_mfa_disabled(
+    connection: &mut sqlx::PgConnection,
+    config: &AuthConfig,
+    to: &str,
+) -> Result<(), ServiceError> {
+    let template = EmailTemplate::SecurityNotice {
+        event: SecurityEvent::MfaDisabled,
+        when: Utc::now(),
+    };
+    queue(connection, config, to, &template).await
+}
+
 async fn queue(
     connection: &mut sqlx::PgConnection,
     config: &AuthConfig,
@@ -78,7 +119,7 @@ async fn queue(
 ) -> Result<(), ServiceError> {
     let branding = Branding {
         product_name: config.frontend.product_name.clone(),
-        support_email: None,
+        support_email: config.frontend.support_email.clone(),
     };
     let rendered = template.render(&branding).map_err(ServiceError::internal)?;
     enqueue_email(connection, to, &rendered)
