@@ -24,6 +24,25 @@ use lapin::{Channel, ConnectionProperties};
 /// The durable topic exchange every domain event is published to.
 pub const EVENTS_EXCHANGE: &str = "helium.events";
 
+/// The largest AMQP frame Helium asks for, unless `MQ_URL` sets `frame_max` itself.
+///
+/// lapin keeps send and receive buffers of 32 frames per connection; at RabbitMQ's default of
+/// 128 KiB that is 8 MiB, a third of an idle worker's memory. Helium's messages are small
+/// protobufs, and larger ones are simply split into more frames.
+const FRAME_MAX: u32 = 16 * 1024;
+
+/// `url` with `frame_max` set to [`FRAME_MAX`] when the operator did not choose one.
+fn with_small_frames(url: &str) -> Result<String, AmqpError> {
+    let mut parsed = url::Url::parse(url).map_err(|error| AmqpError::Url(error.to_string()))?;
+    if parsed.query_pairs().any(|(name, _)| name == "frame_max") {
+        return Ok(url.to_owned());
+    }
+    parsed
+        .query_pairs_mut()
+        .append_pair("frame_max", &FRAME_MAX.to_string());
+    Ok(parsed.to_string())
+}
+
 /// A cheap-to-clone handle on the process's RabbitMQ connection pool.
 ///
 /// Connections are made on first use and replaced when broken, so a worker outlives a broker
@@ -59,7 +78,7 @@ impl AmqpConnection {
     pub fn new(url: &str) -> Result<Self, AmqpError> {
         Self::validate_url(url)?;
         let config = Config {
-            url: Some(url.to_owned()),
+            url: Some(with_small_frames(url)?),
             ..Config::default()
         };
         let pool = config
@@ -82,5 +101,23 @@ impl AmqpConnection {
         } else {
             Err(AmqpError::Disconnected)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_frames_are_asked_for_unless_the_url_chooses() {
+        let default = with_small_frames("amqp://guest:guest@127.0.0.1:5672/%2f").unwrap();
+        let chosen = with_small_frames("amqp://127.0.0.1/%2f?frame_max=131072").unwrap();
+
+        assert_eq!(
+            default,
+            "amqp://guest:guest@127.0.0.1:5672/%2f?frame_max=16384"
+        );
+        assert_eq!(chosen, "amqp://127.0.0.1/%2f?frame_max=131072");
+        assert!(default.parse::<lapin::uri::AMQPUri>().is_ok());
     }
 }
