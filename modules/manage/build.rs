@@ -6,5 +6,8 @@
 include!("../../proto/codegen.rs");
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    compile_services(&["manage/events.proto", "manage/admin.proto"], "helium.manage.v1")
+    compile_services(
+        &["manage/events.proto", "manage/admin.proto"],
+        "helium.manage.v1",
+    )
 }

@@ -3,9 +3,11 @@
 //! # Layout
 //!
 //! - [`config`]: the `auth` configuration.
-//! - [`entities`]: SQL for the `auth` schema and the Redis session markers; nothing else.
-//! - [`services`]: registration by email link, password sign-in, sessions with rotating
-//!   refresh tokens, password reset, and the account's own views.
+//! - [`entities`]: SQL for the `auth` schema, and the Redis session markers and MFA
+//!   challenges; nothing else.
+//! - [`services`]: registration by email link, password sign-in with an optional TOTP second
+//!   factor, sessions with rotating refresh tokens, password reset, and the account's own
+//!   views.
 //! - [`rpc`]: the `helium.auth.v1` gRPC services over those use cases.
 //! - [`cron`]: the purge of old email links.
 

@@ -3,153 +3,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use helium_auth::config::AuthConfig;
-use helium_auth::rpc::pb::account_service_client::AccountServiceClient;
-use helium_auth::rpc::pb::auth_service_client::AuthServiceClient;
 use helium_auth::rpc::pb::*;
-use helium_framework::config::{ConfigStore, ModuleConfig, Seconds};
+use helium_framework::config::{ModuleConfig, Seconds};
 use helium_framework::redis::RedisConnection;
-use helium_framework::testing::{TestDatabase, redis_url, unique_name};
+use helium_framework::testing::{redis_url, unique_name};
 use helium_framework::tokens::JwtCodec;
 use helium_mailer::events::SendEmail;
-use prost::Message as _;
-use tonic::transport::Channel;
-use tonic::{Code, Request};
+use tonic::Code;
 
-struct Harness {
-    db: TestDatabase,
-    configs: ConfigStore,
-    auth: AuthServiceClient<Channel>,
-    account: AccountServiceClient<Channel>,
-}
-
-async fn harness_with(adjust: impl FnOnce(&mut AuthConfig)) -> Harness {
-    let db = TestDatabase::create().await;
-    let redis = RedisConnection::with_prefix(&redis_url(), &unique_name("test")).unwrap();
-    let configs = ConfigStore::new(db.pool.clone(), redis.clone());
-    let mut config = AuthConfig::defaults();
-    config.frontend.registration_url_template = "https://app.test/register?token={TOKEN}".into();
-    config.frontend.password_reset_url_template = "https://app.test/reset?token={TOKEN}".into();
-    adjust(&mut config);
-    configs.save(&config).await.unwrap();
-
-    let (auth, account) = helium_auth::rpc::services(db.pool.clone(), redis, configs.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(
-        tonic::transport::Server::builder()
-            .add_service(auth)
-            .add_service(account)
-            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
-    );
-    let endpoint = format!("http://{address}");
-    let channel = Channel::from_shared(endpoint)
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    Harness {
-        db,
-        configs,
-        auth: AuthServiceClient::new(channel.clone()),
-        account: AccountServiceClient::new(channel),
-    }
-}
-
-async fn harness() -> Harness {
-    harness_with(|_| {}).await
-}
-
-fn registration(email: &str) -> RequestRegistrationRequest {
-    RequestRegistrationRequest {
-        email: email.into(),
-        referral_code: None,
-    }
-}
-
-fn completion(token: &str, password: &str) -> CompleteRegistrationRequest {
-    CompleteRegistrationRequest {
-        token: token.into(),
-        password: password.into(),
-        device: "test browser".into(),
-    }
-}
-
-fn authorized<T>(message: T, access_token: &str) -> Request<T> {
-    let mut request = Request::new(message);
-    let header = format!("Bearer {access_token}").parse().unwrap();
-    request.metadata_mut().insert("authorization", header);
-    request
-}
-
-impl Harness {
-    /// The emails queued so far, oldest first.
-    async fn emails(&self) -> Vec<SendEmail> {
-        let payloads: Vec<Vec<u8>> = sqlx::query_scalar(
-            "SELECT payload FROM public.outbox_event WHERE routing_key = 'mailer.email.send'
-             ORDER BY id",
-        )
-        .fetch_all(&self.db.pool)
-        .await
-        .unwrap();
-        payloads
-            .iter()
-            .map(|payload| SendEmail::decode(payload.as_slice()).unwrap())
-            .collect()
-    }
-
-    /// The token of the newest link emailed to `to`.
-    async fn emailed_token(&self, to: &str) -> String {
-        let emails = self.emails().await;
-        let email = emails
-            .iter()
-            .rev()
-            .find(|email| email.to == to)
-            .expect("no email sent");
-        let start = email
-            .text_body
-            .find("token=")
-            .expect("no link in the email")
-            + 6;
-        email.text_body[start..]
-            .split_whitespace()
-            .next()
-            .unwrap()
-            .to_owned()
-    }
-
-    async fn register(&mut self, email: &str, password: &str) -> CompleteRegistrationResponse {
-        self.auth
-            .request_registration(registration(email))
-            .await
-            .unwrap();
-        let token = self.emailed_token(email).await;
-        let completed = self
-            .auth
-            .complete_registration(completion(&token, password))
-            .await;
-        completed.unwrap().into_inner()
-    }
-
-    async fn sign_in(
-        &mut self,
-        email: &str,
-        password: &str,
-    ) -> Result<SessionTokens, tonic::Status> {
-        let request = SignInRequest {
-            email: email.into(),
-            password: password.into(),
-            device: "laptop".into(),
-        };
-        let response = self.auth.sign_in(request).await?;
-        Ok(response.into_inner().session.unwrap())
-    }
-
-    async fn profile(&mut self, access_token: &str) -> Result<GetProfileResponse, tonic::Status> {
-        let request = authorized(GetProfileRequest {}, access_token);
-        Ok(self.account.get_profile(request).await?.into_inner())
-    }
-}
+use common::*;
 
 #[tokio::test]
 async fn registration_by_email_link_creates_the_account_and_signs_in() {

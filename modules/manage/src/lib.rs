@@ -2,7 +2,8 @@
 //!
 //! It holds admin accounts and their roles, the credentials admins sign in with, invitations
 //! for new admins and the audit log of everything admins change. `helium-cli` and the admin
-//! gRPC API call the same services.
+//! gRPC API call the same services. Customer accounts stay the auth module's: the admin API
+//! reaches them through its services, never its tables.
 //!
 //! # Layout
 //!

@@ -29,7 +29,8 @@ pub async fn serve(
 
     let (auth, account) =
         helium_auth::rpc::services(infra.db.clone(), infra.redis.clone(), infra.configs());
-    let (admin_auth, admin) = helium_manage::rpc::services(infra.db.clone(), infra.configs());
+    let (admin_auth, admin) =
+        helium_manage::rpc::services(infra.db.clone(), infra.redis.clone(), infra.configs());
 
     let reflection_v1 = reflection()
         .build_v1()

@@ -1,7 +1,7 @@
 //! `helium.auth.v1.AccountService`: the signed-in customer's own account.
 
 use helium_framework::error::ServiceError;
-use helium_framework::grpc::timestamp;
+use helium_framework::grpc::{client_address, timestamp};
 use helium_framework::processor::Processor;
 use helium_framework::tokens::bearer_token;
 use tonic::{Request, Response, Status};
@@ -9,11 +9,13 @@ use uuid::Uuid;
 
 use super::pb;
 use crate::services::account::{AccountService, GetProfile};
+use crate::services::mfa::{BeginMfaEnrollment, ConfirmMfaEnrollment, DisableMfa, MfaService};
 use crate::services::session::{Authenticate, Caller, ListSessions, RevokeSession, SessionService};
 
 pub struct AccountApi {
     pub(super) sessions: SessionService,
     pub(super) accounts: AccountService,
+    pub(super) mfa: MfaService,
 }
 
 impl AccountApi {
@@ -32,12 +34,14 @@ impl pb::account_service_server::AccountService for AccountApi {
     ) -> Result<Response<pb::GetProfileResponse>, Status> {
         let caller = self.caller(&request).await?;
 
-        let account = self.accounts.process(GetProfile { caller }).await?;
+        let profile = self.accounts.process(GetProfile { caller }).await?;
+        let account = profile.account;
         Ok(Response::new(pb::GetProfileResponse {
             user_id: account.id.to_string(),
             email: account.email,
             created_at: Some(timestamp(account.created_at)),
             referral_code: account.referral_code,
+            mfa_enabled: profile.mfa_enabled,
         }))
     }
 
@@ -91,5 +95,52 @@ impl pb::account_service_server::AccountService for AccountApi {
         };
         self.sessions.process(current).await?;
         Ok(Response::new(pb::SignOutResponse {}))
+    }
+
+    async fn begin_mfa_enrollment(
+        &self,
+        request: Request<pb::BeginMfaEnrollmentRequest>,
+    ) -> Result<Response<pb::BeginMfaEnrollmentResponse>, Status> {
+        let caller = self.caller(&request).await?;
+
+        let enrollment = self.mfa.process(BeginMfaEnrollment { caller }).await?;
+        Ok(Response::new(pb::BeginMfaEnrollmentResponse {
+            secret: enrollment.secret,
+            otpauth_uri: enrollment.otpauth_uri,
+        }))
+    }
+
+    async fn confirm_mfa_enrollment(
+        &self,
+        request: Request<pb::ConfirmMfaEnrollmentRequest>,
+    ) -> Result<Response<pb::ConfirmMfaEnrollmentResponse>, Status> {
+        let caller = self.caller(&request).await?;
+        let code = request.into_inner().code;
+
+        let recovery_codes = self
+            .mfa
+            .process(ConfirmMfaEnrollment { caller, code })
+            .await?;
+        Ok(Response::new(pb::ConfirmMfaEnrollmentResponse {
+            recovery_codes,
+        }))
+    }
+
+    async fn disable_mfa(
+        &self,
+        request: Request<pb::DisableMfaRequest>,
+    ) -> Result<Response<pb::DisableMfaResponse>, Status> {
+        let caller = self.caller(&request).await?;
+        let ip_address = client_address(&request);
+        let request = request.into_inner();
+        let input = DisableMfa {
+            caller,
+            password: request.password,
+            code: request.code,
+            ip_address,
+        };
+
+        self.mfa.process(input).await?;
+        Ok(Response::new(pb::DisableMfaResponse {}))
     }
 }

@@ -12,7 +12,7 @@ use crate::services::registration::{
     CompleteRegistration, RegistrationService, RequestRegistration,
 };
 use crate::services::session::{RefreshSession, SessionService};
-use crate::services::sign_in::{SignIn, SignInService};
+use crate::services::sign_in::{CompleteSignIn, SignIn, SignInOutcome, SignInService};
 
 pub struct AuthApi {
     pub(super) registration: RegistrationService,
@@ -72,8 +72,35 @@ impl pb::auth_service_server::AuthService for AuthApi {
             ip_address,
         };
 
+        let response = match self.sign_in.process(input).await? {
+            SignInOutcome::SignedIn(signed_in) => pb::SignInResponse {
+                user_id: signed_in.user_id.to_string(),
+                session: Some(signed_in.session.into()),
+                mfa_challenge: None,
+            },
+            SignInOutcome::MfaRequired { user_id, challenge } => pb::SignInResponse {
+                user_id: user_id.to_string(),
+                session: None,
+                mfa_challenge: Some(challenge),
+            },
+        };
+        Ok(Response::new(response))
+    }
+
+    async fn complete_sign_in(
+        &self,
+        request: Request<pb::CompleteSignInRequest>,
+    ) -> Result<Response<pb::CompleteSignInResponse>, Status> {
+        let ip_address = client_address(&request);
+        let request = request.into_inner();
+        let input = CompleteSignIn {
+            challenge: request.challenge,
+            code: request.code,
+            ip_address,
+        };
+
         let signed_in = self.sign_in.process(input).await?;
-        Ok(Response::new(pb::SignInResponse {
+        Ok(Response::new(pb::CompleteSignInResponse {
             user_id: signed_in.user_id.to_string(),
             session: Some(signed_in.session.into()),
         }))

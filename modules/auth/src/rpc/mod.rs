@@ -12,9 +12,11 @@ use sqlx::PgPool;
 pub use account_api::AccountApi;
 pub use auth_api::AuthApi;
 
+use crate::entities::redis::mfa_challenge::MfaChallenges;
 use crate::entities::redis::resend::ResendSlots;
 use crate::entities::redis::session::SessionMarkers;
 use crate::services::account::AccountService;
+use crate::services::mfa::MfaService;
 use crate::services::password_reset::PasswordResetService;
 use crate::services::registration::RegistrationService;
 use crate::services::session::{IssuedSession, SessionService};
@@ -42,6 +44,7 @@ pub fn services(
     let db = DatabaseProcessor::from_pool(db);
     let shield = Shield::new(configs.clone(), redis.clone());
     let resend = ResendSlots::new(redis.clone());
+    let challenges = MfaChallenges::new(redis.clone());
     let sessions = SessionService::new(db.clone(), SessionMarkers::new(redis), configs.clone());
     let auth = AuthApi {
         registration: RegistrationService::new(
@@ -56,19 +59,21 @@ pub fn services(
             configs.clone(),
             sessions.clone(),
             shield.clone(),
+            challenges,
         ),
         password_reset: PasswordResetService::new(
             db.clone(),
-            configs,
+            configs.clone(),
             sessions.clone(),
-            shield,
+            shield.clone(),
             resend,
         ),
         sessions: sessions.clone(),
     };
     let account = AccountApi {
         sessions,
-        accounts: AccountService::new(db),
+        accounts: AccountService::new(db.clone()),
+        mfa: MfaService::new(db, configs, shield),
     };
     (
         AuthServiceServer::new(auth),

@@ -5,7 +5,9 @@
 //! written for a frontend to show.
 
 pub mod account;
+pub mod customer_admin;
 mod email;
+pub mod mfa;
 pub mod password_reset;
 pub mod registration;
 pub mod session;

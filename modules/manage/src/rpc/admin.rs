@@ -1,6 +1,7 @@
 //! `AdminService`: everything a signed-in admin does. Each handler authenticates the bearer
 //! token, turns the session into the grant its service call needs, and calls it.
 
+use helium_auth::services::customer_admin::{BanReason, CustomerFilter};
 use helium_framework::processor::Processor;
 use helium_framework::tokens::bearer_token;
 use tonic::{Request, Response, Status};
@@ -14,6 +15,10 @@ use crate::services::admin_account::{
 };
 use crate::services::audit_log::{AuditLogFilter, AuditLogService, ListAuditLogRequest};
 use crate::services::credential::{AuthenticateRequest, CredentialService};
+use crate::services::customer::{
+    BanCustomerRequest, CustomerService, GetCustomerRequest, SearchCustomersRequest,
+    UnbanCustomerRequest,
+};
 use crate::services::invitation::{CreateInvitationRequest, InvitationService};
 use crate::services::secret::Secret;
 
@@ -22,6 +27,7 @@ pub struct AdminRpc {
     admins: AdminAccountService,
     invitations: InvitationService,
     audit_log: AuditLogService,
+    customers: CustomerService,
 }
 
 impl AdminRpc {
@@ -30,12 +36,14 @@ impl AdminRpc {
         admins: AdminAccountService,
         invitations: InvitationService,
         audit_log: AuditLogService,
+        customers: CustomerService,
     ) -> Self {
         Self {
             credentials,
             admins,
             invitations,
             audit_log,
+            customers,
         }
     }
 
@@ -211,5 +219,110 @@ impl AdminService for AdminRpc {
                 .map(|cursor| cursor.to_string())
                 .unwrap_or_default(),
         }))
+    }
+
+    async fn search_customers(
+        &self,
+        request: Request<pb::SearchCustomersRequest>,
+    ) -> Result<Response<pb::SearchCustomersResponse>, Status> {
+        let grant = self
+            .authenticate(&request)
+            .await?
+            .authorize::<permission::ViewCustomers>()?;
+        let input = request.into_inner();
+        let filter = CustomerFilter {
+            id: input
+                .customer_id
+                .map(|id| convert::uuid("customer_id", &id))
+                .transpose()?,
+            email_contains: input.email_contains,
+            status: convert::customer_status(input.status)?,
+        };
+        let cursor = match input.page_token.as_str() {
+            "" => None,
+            token => Some(convert::uuid("page_token", token)?),
+        };
+
+        let page = self
+            .customers
+            .process(SearchCustomersRequest {
+                grant,
+                filter,
+                page_size: convert::page_size(input.page_size),
+                cursor,
+            })
+            .await?;
+
+        Ok(Response::new(pb::SearchCustomersResponse {
+            customers: page
+                .customers
+                .into_iter()
+                .map(pb::CustomerSummary::from)
+                .collect(),
+            next_page_token: page
+                .next_cursor
+                .map(|cursor| cursor.to_string())
+                .unwrap_or_default(),
+        }))
+    }
+
+    async fn get_customer(
+        &self,
+        request: Request<pb::GetCustomerRequest>,
+    ) -> Result<Response<pb::GetCustomerResponse>, Status> {
+        let grant = self
+            .authenticate(&request)
+            .await?
+            .authorize::<permission::ViewCustomers>()?;
+        let id = convert::uuid("customer_id", &request.get_ref().customer_id)?;
+
+        let customer = self
+            .customers
+            .process(GetCustomerRequest { grant, id })
+            .await?;
+
+        Ok(Response::new(pb::GetCustomerResponse {
+            customer: Some(customer.into()),
+        }))
+    }
+
+    async fn ban_customer(
+        &self,
+        request: Request<pb::BanCustomerRequest>,
+    ) -> Result<Response<pb::BanCustomerResponse>, Status> {
+        let grant = self
+            .authenticate(&request)
+            .await?
+            .authorize::<permission::BanCustomer>()?;
+        let input = request.get_ref();
+        let id = convert::uuid("customer_id", &input.customer_id)?;
+        let reason = BanReason::parse(&input.reason)?;
+
+        let banned = self
+            .customers
+            .process(BanCustomerRequest { grant, id, reason })
+            .await?;
+
+        Ok(Response::new(pb::BanCustomerResponse {
+            ban: Some(banned.ban.into()),
+            sessions_ended: u32::try_from(banned.sessions_ended).unwrap_or(u32::MAX),
+        }))
+    }
+
+    async fn unban_customer(
+        &self,
+        request: Request<pb::UnbanCustomerRequest>,
+    ) -> Result<Response<pb::UnbanCustomerResponse>, Status> {
+        let grant = self
+            .authenticate(&request)
+            .await?
+            .authorize::<permission::UnbanCustomer>()?;
+        let id = convert::uuid("customer_id", &request.get_ref().customer_id)?;
+
+        self.customers
+            .process(UnbanCustomerRequest { grant, id })
+            .await?;
+
+        Ok(Response::new(pb::UnbanCustomerResponse {}))
     }
 }

@@ -1,6 +1,9 @@
 //! Between protobuf messages and the services' types.
 
 use chrono::{DateTime, Utc};
+use helium_auth::services::customer_admin::{
+    CustomerBan, CustomerDetails, CustomerSession, CustomerStatus, CustomerSummary,
+};
 use helium_framework::error::ServiceError;
 use helium_framework::grpc::timestamp;
 use uuid::Uuid;
@@ -37,6 +40,25 @@ pub fn role(value: i32) -> Result<AdminRole, ServiceError> {
         Ok(pb::AdminRole::Unspecified) | Err(_) => Err(ServiceError::InvalidArgument(
             "role must be one of super admin, moderator, customer support, support bot".into(),
         )),
+    }
+}
+
+/// A search's status filter: unspecified means any status.
+pub fn customer_status(value: i32) -> Result<Option<CustomerStatus>, ServiceError> {
+    match pb::CustomerStatus::try_from(value) {
+        Ok(pb::CustomerStatus::Unspecified) => Ok(None),
+        Ok(pb::CustomerStatus::Active) => Ok(Some(CustomerStatus::Active)),
+        Ok(pb::CustomerStatus::Banned) => Ok(Some(CustomerStatus::Banned)),
+        Err(_) => Err(ServiceError::InvalidArgument(
+            "status must be active, banned or left unspecified".into(),
+        )),
+    }
+}
+
+fn customer_status_to_pb(status: CustomerStatus) -> pb::CustomerStatus {
+    match status {
+        CustomerStatus::Active => pb::CustomerStatus::Active,
+        CustomerStatus::Banned => pb::CustomerStatus::Banned,
     }
 }
 
@@ -122,6 +144,58 @@ impl From<AuditLogEntry> for pb::AuditLogEntry {
             source_address: entry.source_address,
             peer_address: entry.peer_address,
             created_at: Some(timestamp(entry.created_at)),
+        }
+    }
+}
+
+impl From<CustomerSummary> for pb::CustomerSummary {
+    fn from(customer: CustomerSummary) -> Self {
+        Self {
+            id: customer.id.to_string(),
+            email: customer.email,
+            status: customer_status_to_pb(customer.status).into(),
+            banned_at: customer.banned_at.map(timestamp),
+            created_at: Some(timestamp(customer.created_at)),
+        }
+    }
+}
+
+impl From<CustomerDetails> for pb::Customer {
+    fn from(customer: CustomerDetails) -> Self {
+        Self {
+            id: customer.id.to_string(),
+            email: customer.email,
+            created_at: Some(timestamp(customer.created_at)),
+            ban: customer.ban.map(pb::CustomerBan::from),
+            has_password: customer.has_password,
+            mfa_enabled: customer.mfa_enabled,
+            sessions: customer
+                .sessions
+                .into_iter()
+                .map(pb::CustomerSession::from)
+                .collect(),
+        }
+    }
+}
+
+impl From<CustomerBan> for pb::CustomerBan {
+    fn from(ban: CustomerBan) -> Self {
+        Self {
+            reason: ban.reason,
+            banned_at: Some(timestamp(ban.banned_at)),
+        }
+    }
+}
+
+impl From<CustomerSession> for pb::CustomerSession {
+    fn from(session: CustomerSession) -> Self {
+        Self {
+            id: session.id.to_string(),
+            device: session.device,
+            ip_address: session.ip_address,
+            created_at: Some(timestamp(session.created_at)),
+            last_used_at: Some(timestamp(session.last_used_at)),
+            expires_at: Some(timestamp(session.expires_at)),
         }
     }
 }

@@ -8,8 +8,10 @@ mod admin;
 mod auth;
 mod convert;
 
+use helium_auth::services::customer_admin::CustomerAdminService;
 use helium_framework::config::ConfigStore;
 use helium_framework::processor::DatabaseProcessor;
+use helium_framework::redis::RedisConnection;
 use sqlx::PgPool;
 
 pub use admin::AdminRpc;
@@ -21,6 +23,7 @@ use crate::services::access::Origin;
 use crate::services::admin_account::AdminAccountService;
 use crate::services::audit_log::AuditLogService;
 use crate::services::credential::CredentialService;
+use crate::services::customer::CustomerService;
 use crate::services::invitation::InvitationService;
 use crate::services::token::AdminTokens;
 
@@ -29,20 +32,25 @@ pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("heli
 
 /// The two admin services, ready to mount on the `grpc` worker's server.
 ///
-/// No Redis handle is needed beyond the one inside `configs`: sessions are checked against
-/// the credential row in PostgreSQL, which the write that revokes them changes in the same
-/// transaction.
+/// Admin sessions need no Redis: they are checked against the credential row in PostgreSQL,
+/// which the write that revokes them changes in the same transaction. `redis` is for the auth
+/// module's services behind the customer calls, whose session markers a ban deletes.
 pub fn services(
     db: PgPool,
+    redis: RedisConnection,
     configs: ConfigStore,
 ) -> (
     AdminAuthServiceServer<AdminAuthRpc>,
     AdminServiceServer<AdminRpc>,
 ) {
     let db = DatabaseProcessor::from_pool(db);
-    let tokens = AdminTokens::new(configs);
+    let tokens = AdminTokens::new(configs.clone());
     let credentials = CredentialService::new(db.clone(), tokens.clone());
     let invitations = InvitationService::new(db.clone(), tokens);
+    let customers = CustomerService::new(
+        db.clone(),
+        CustomerAdminService::new(db.clone(), redis, configs),
+    );
 
     let auth = AdminAuthRpc::new(credentials.clone(), invitations.clone());
     let admin = AdminRpc::new(
@@ -50,6 +58,7 @@ pub fn services(
         AdminAccountService::new(db.clone()),
         invitations,
         AuditLogService::new(db),
+        customers,
     );
     (
         AdminAuthServiceServer::new(auth),

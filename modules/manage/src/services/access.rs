@@ -30,10 +30,16 @@ pub enum AdminAction {
     /// Issue a new credential for any admin (today only through `helium-cli`).
     IssueCredential,
     ReadAuditLog,
+    /// Search customer accounts and view one's state.
+    ViewCustomers,
+    /// Suspend a customer account.
+    BanCustomer,
+    /// Lift a customer's suspension.
+    UnbanCustomer,
 }
 
 impl AdminAction {
-    pub const ALL: [AdminAction; 7] = [
+    pub const ALL: [AdminAction; 10] = [
         Self::RotateOwnCredential,
         Self::ViewAdmins,
         Self::CreateAdmin,
@@ -41,6 +47,9 @@ impl AdminAction {
         Self::InviteAdmin,
         Self::IssueCredential,
         Self::ReadAuditLog,
+        Self::ViewCustomers,
+        Self::BanCustomer,
+        Self::UnbanCustomer,
     ];
 }
 
@@ -61,6 +70,13 @@ impl AdminRole {
             | AdminAction::InviteAdmin
             | AdminAction::IssueCredential
             | AdminAction::ReadAuditLog => self == AdminRole::SuperAdmin,
+            // Finding a customer and reading their account state is where every support case
+            // starts, for people and bots alike.
+            AdminAction::ViewCustomers => true,
+            // Support handles abuse reports and compromised accounts, and a ban is the tool:
+            // reversible, audited and announced to the customer, it touches no money and no
+            // credential. A bot writes nothing.
+            AdminAction::BanCustomer | AdminAction::UnbanCustomer => self != AdminRole::SupportBot,
         }
     }
 }
@@ -81,6 +97,9 @@ pub mod permission {
     pub struct InviteAdmin;
     pub struct IssueCredential;
     pub struct ReadAuditLog;
+    pub struct ViewCustomers;
+    pub struct BanCustomer;
+    pub struct UnbanCustomer;
 
     impl Permission for RotateOwnCredential {
         const ACTION: AdminAction = AdminAction::RotateOwnCredential;
@@ -102,6 +121,15 @@ pub mod permission {
     }
     impl Permission for ReadAuditLog {
         const ACTION: AdminAction = AdminAction::ReadAuditLog;
+    }
+    impl Permission for ViewCustomers {
+        const ACTION: AdminAction = AdminAction::ViewCustomers;
+    }
+    impl Permission for BanCustomer {
+        const ACTION: AdminAction = AdminAction::BanCustomer;
+    }
+    impl Permission for UnbanCustomer {
+        const ACTION: AdminAction = AdminAction::UnbanCustomer;
     }
 }
 
@@ -217,6 +245,9 @@ impl fmt::Display for AdminAction {
             Self::InviteAdmin => "invite admins",
             Self::IssueCredential => "issue credentials for other admins",
             Self::ReadAuditLog => "read the audit log",
+            Self::ViewCustomers => "view customer accounts",
+            Self::BanCustomer => "ban customers",
+            Self::UnbanCustomer => "unban customers",
         })
     }
 }
@@ -239,10 +270,15 @@ mod tests {
 
     #[test]
     fn only_super_admins_may_manage_admins_and_read_the_audit_log() {
-        for action in AdminAction::ALL {
-            if action == AdminAction::RotateOwnCredential {
-                continue;
-            }
+        let admin_actions = [
+            AdminAction::ViewAdmins,
+            AdminAction::CreateAdmin,
+            AdminAction::DeleteAdmin,
+            AdminAction::InviteAdmin,
+            AdminAction::IssueCredential,
+            AdminAction::ReadAuditLog,
+        ];
+        for action in admin_actions {
             for role in AdminRole::ALL {
                 assert_eq!(
                     role.may(action),
@@ -268,6 +304,17 @@ mod tests {
                 AdminRole::CustomerSupport
             ]
         );
+    }
+
+    #[test]
+    fn every_role_may_view_customers_but_only_people_may_ban_or_unban_them() {
+        for role in AdminRole::ALL {
+            let person = role != AdminRole::SupportBot;
+
+            assert!(role.may(AdminAction::ViewCustomers), "{role}");
+            assert_eq!(role.may(AdminAction::BanCustomer), person, "{role}");
+            assert_eq!(role.may(AdminAction::UnbanCustomer), person, "{role}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod audit_log;
+mod customers;
 mod invitations;
 mod roles;
 mod sessions;

@@ -2,10 +2,15 @@
 
 use std::net::SocketAddr;
 
+use helium_auth::config::AuthConfig;
+use helium_auth::rpc::pb as auth_pb;
+use helium_auth::rpc::pb::account_service_client::AccountServiceClient;
+use helium_auth::rpc::pb::auth_service_client::AuthServiceClient;
 use helium_framework::config::{ConfigStore, ModuleConfig};
 use helium_framework::processor::{DatabaseProcessor, Processor};
 use helium_framework::redis::RedisConnection;
 use helium_framework::testing::{TestDatabase, redis_url, unique_name};
+use helium_mailer::events::SendEmail;
 use helium_manage::AdminRole;
 use helium_manage::config::AdminJwtConfig;
 use helium_manage::pb;
@@ -13,13 +18,16 @@ use helium_manage::pb::admin_auth_service_client::AdminAuthServiceClient;
 use helium_manage::pb::admin_service_client::AdminServiceClient;
 use helium_manage::services::access::Grant;
 use helium_manage::services::admin_account::{AdminAccountService, CreateAdminRequest};
+use prost::Message as _;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::{Channel, Server};
 use tonic::{Code, Request, Status};
 use uuid::Uuid;
 
-/// The API of one test, serving on `127.0.0.1:<random port>`.
+/// The API of one test, serving on `127.0.0.1:<random port>`: the admin services, and the
+/// customer services of the auth module, so a test can make customers and sessions as the
+/// customers' apps would.
 pub struct TestApi {
     pub db: TestDatabase,
     pub jwt: AdminJwtConfig,
@@ -38,17 +46,28 @@ impl TestApi {
     pub async fn spawn() -> Self {
         let db = TestDatabase::create().await;
         let redis = RedisConnection::with_prefix(&redis_url(), &unique_name("test")).unwrap();
-        let configs = ConfigStore::new(db.pool.clone(), redis);
+        let configs = ConfigStore::new(db.pool.clone(), redis.clone());
         let jwt = AdminJwtConfig::defaults();
         configs.save(&jwt).await.unwrap();
+        let mut customer_auth = AuthConfig::defaults();
+        customer_auth.frontend.registration_url_template =
+            "https://app.test/register?token={TOKEN}".into();
+        customer_auth.frontend.password_reset_url_template =
+            "https://app.test/reset?token={TOKEN}".into();
+        configs.save(&customer_auth).await.unwrap();
 
-        let (auth, admin) = helium_manage::rpc::services(db.pool.clone(), configs);
+        let (auth, admin) =
+            helium_manage::rpc::services(db.pool.clone(), redis.clone(), configs.clone());
+        let (customer_auth, customer_account) =
+            helium_auth::rpc::services(db.pool.clone(), redis, configs);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let server = tokio::spawn(async move {
             Server::builder()
                 .add_service(auth)
                 .add_service(admin)
+                .add_service(customer_auth)
+                .add_service(customer_account)
                 .serve_with_incoming(TcpListenerStream::new(listener))
                 .await
                 .unwrap();
@@ -80,6 +99,66 @@ impl TestApi {
 
     pub async fn admin(&self) -> AdminServiceClient<Channel> {
         AdminServiceClient::new(self.channel().await)
+    }
+
+    /// The customers' sign-in service of the auth module.
+    pub async fn customer_auth(&self) -> AuthServiceClient<Channel> {
+        AuthServiceClient::new(self.channel().await)
+    }
+
+    /// The signed-in customer's account service of the auth module.
+    pub async fn customer_account(&self) -> AccountServiceClient<Channel> {
+        AccountServiceClient::new(self.channel().await)
+    }
+
+    /// Registers a customer through the email link, as the customer's app would, and returns
+    /// the account id and the session that registration signs in.
+    pub async fn register_customer(&self, email: &str) -> (String, auth_pb::SessionTokens) {
+        let mut auth = self.customer_auth().await;
+        auth.request_registration(auth_pb::RequestRegistrationRequest {
+            email: email.to_owned(),
+            referral_code: None,
+        })
+        .await
+        .unwrap();
+        let token = self.emailed_token(email).await;
+        let completed = auth
+            .complete_registration(auth_pb::CompleteRegistrationRequest {
+                token,
+                password: CUSTOMER_PASSWORD.to_owned(),
+                device: "test browser".to_owned(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        (completed.user_id, completed.session.unwrap())
+    }
+
+    /// The emails queued so far, oldest first, read from the outbox where services queue them.
+    pub async fn emails(&self) -> Vec<SendEmail> {
+        let payloads: Vec<Vec<u8>> = sqlx::query_scalar(
+            "SELECT payload FROM public.outbox_event WHERE routing_key = 'mailer.email.send'
+             ORDER BY id",
+        )
+        .fetch_all(&self.db.pool)
+        .await
+        .unwrap();
+        payloads
+            .iter()
+            .map(|payload| SendEmail::decode(payload.as_slice()).unwrap())
+            .collect()
+    }
+
+    /// The token of the newest link emailed to `to`.
+    async fn emailed_token(&self, to: &str) -> String {
+        let emails = self.emails().await;
+        let email = emails.iter().rev().find(|email| email.to == to).unwrap();
+        let start = email.text_body.find("token=").unwrap() + "token=".len();
+        email.text_body[start..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned()
     }
 
     /// Creates an account with a credential the way an operator would, bypassing the API.
@@ -130,6 +209,9 @@ impl TestApi {
             .unwrap()
     }
 }
+
+/// The password every test customer registers with.
+pub const CUSTOMER_PASSWORD: &str = "correct horse battery";
 
 pub fn sign_in_by_id(id: Uuid, credential: &str) -> pb::SignInRequest {
     pb::SignInRequest {

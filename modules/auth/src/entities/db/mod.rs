@@ -1,5 +1,7 @@
 //! PostgreSQL entity processors of the `auth` schema.
 
+pub mod customer_admin;
 pub mod email_link;
+pub mod mfa;
 pub mod session;
 pub mod user_account;

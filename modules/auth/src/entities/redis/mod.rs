@@ -1,4 +1,5 @@
 //! Redis entity processors of the auth module.
 
+pub mod mfa_challenge;
 pub mod resend;
 pub mod session;

@@ -29,8 +29,10 @@ pub struct AuditLogRow {
     pub created_at: DateTime<Utc>,
 }
 
-/// Appends `entry` on `connection`: always the transaction of the change it records, so the log
-/// holds a row exactly when the change happened.
+/// Appends `entry` on `connection`: the transaction of the change it records, so the log holds
+/// a row exactly when the change happened. The one exception is a change another module makes,
+/// which cannot share the transaction: then the row is written first, on its own (see
+/// [`crate::services::customer`]).
 pub async fn append(
     connection: &mut PgConnection,
     entry: &NewAuditEntry,

@@ -1,0 +1,139 @@
+//! Customer accounts from the admin side: search, view, ban and unban.
+//!
+//! The accounts belong to the auth module, so every operation here is a call to its
+//! [`CustomerAdminService`]; this module adds who may do it and the audit log.
+//!
+//! # The audit row and the ban are two transactions
+//!
+//! The ban is written by the auth module in its own transaction, and the audit row by this
+//! module in another: sharing one would mean auth running SQL on a connection manage opened,
+//! which ties the two modules' storage together. So the order decides what a crash in between
+//! leaves behind, and the audit row goes first. The log may then hold a row for an attempt
+//! whose change failed (the caller saw the error, and the account shows no ban), but it can
+//! never miss a change that happened, which is the failure an audit log must not have. To keep
+//! such rows rare, the account is looked up first, so an unknown customer or one already in
+//! the requested state is refused before anything is written.
+
+use helium_auth::services::customer_admin::{
+    self as auth, BanCustomer, BanReason, CustomerAdminService, CustomerBanned, CustomerDetails,
+    CustomerFilter, CustomerPage, GetCustomer, SearchCustomers, UnbanCustomer,
+};
+use helium_framework::error::ServiceError;
+use helium_framework::processor::{DatabaseProcessor, Processor};
+use uuid::Uuid;
+
+use crate::entities::db::audit_log::{self, NewAuditEntry};
+use crate::services::access::{Grant, permission};
+
+pub struct SearchCustomersRequest {
+    pub grant: Grant<permission::ViewCustomers>,
+    pub filter: CustomerFilter,
+    pub page_size: u32,
+    /// The previous page's `next_cursor`, or `None` for the first page.
+    pub cursor: Option<Uuid>,
+}
+
+pub struct GetCustomerRequest {
+    pub grant: Grant<permission::ViewCustomers>,
+    pub id: Uuid,
+}
+
+pub struct BanCustomerRequest {
+    pub grant: Grant<permission::BanCustomer>,
+    pub id: Uuid,
+    pub reason: BanReason,
+}
+
+pub struct UnbanCustomerRequest {
+    pub grant: Grant<permission::UnbanCustomer>,
+    pub id: Uuid,
+}
+
+#[derive(Clone)]
+pub struct CustomerService {
+    db: DatabaseProcessor,
+    customers: CustomerAdminService,
+}
+
+impl CustomerService {
+    pub fn new(db: DatabaseProcessor, customers: CustomerAdminService) -> Self {
+        Self { db, customers }
+    }
+
+    /// Writes `entry` in a transaction of its own; see the module's documentation for why.
+    async fn record(&self, entry: &NewAuditEntry) -> Result<(), ServiceError> {
+        let mut connection = self.db.pool().acquire().await?;
+        audit_log::append(&mut connection, entry).await?;
+        Ok(())
+    }
+
+    async fn current(&self, id: Uuid) -> Result<CustomerDetails, ServiceError> {
+        self.customers.process(GetCustomer { id }).await
+    }
+}
+
+impl Processor<SearchCustomersRequest> for CustomerService {
+    type Output = CustomerPage;
+    type Error = ServiceError;
+
+    async fn process(&self, input: SearchCustomersRequest) -> Result<CustomerPage, ServiceError> {
+        let search = SearchCustomers {
+            filter: input.filter,
+            page_size: input.page_size,
+            cursor: input.cursor,
+        };
+        self.customers.process(search).await
+    }
+}
+
+impl Processor<GetCustomerRequest> for CustomerService {
+    type Output = CustomerDetails;
+    type Error = ServiceError;
+
+    async fn process(&self, input: GetCustomerRequest) -> Result<CustomerDetails, ServiceError> {
+        self.current(input.id).await
+    }
+}
+
+impl Processor<BanCustomerRequest> for CustomerService {
+    type Output = CustomerBanned;
+    type Error = ServiceError;
+
+    async fn process(&self, input: BanCustomerRequest) -> Result<CustomerBanned, ServiceError> {
+        if self.current(input.id).await?.ban.is_some() {
+            return Err(auth::already_banned(input.id));
+        }
+
+        let entry = input.grant.audit("customer.ban", customer_target(input.id));
+        self.record(&entry).await?;
+
+        let ban = BanCustomer {
+            id: input.id,
+            reason: input.reason,
+        };
+        self.customers.process(ban).await
+    }
+}
+
+impl Processor<UnbanCustomerRequest> for CustomerService {
+    type Output = ();
+    type Error = ServiceError;
+
+    async fn process(&self, input: UnbanCustomerRequest) -> Result<(), ServiceError> {
+        if self.current(input.id).await?.ban.is_none() {
+            return Err(auth::not_banned(input.id));
+        }
+
+        let entry = input
+            .grant
+            .audit("customer.unban", customer_target(input.id));
+        self.record(&entry).await?;
+
+        self.customers.process(UnbanCustomer { id: input.id }).await
+    }
+}
+
+/// How the audit log names a customer account: `customer:<id>`.
+pub(crate) fn customer_target(id: Uuid) -> String {
+    format!("customer:{id}")
+}
