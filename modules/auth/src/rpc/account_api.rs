@@ -35,12 +35,11 @@ impl pb::account_service_server::AccountService for AccountApi {
         let caller = self.caller(&request).await?;
 
         let profile = self.accounts.process(GetProfile { caller }).await?;
-        let account = profile.account;
         Ok(Response::new(pb::GetProfileResponse {
-            user_id: account.id.to_string(),
-            email: account.email,
-            created_at: Some(timestamp(account.created_at)),
-            referral_code: account.referral_code,
+            user_id: profile.id.to_string(),
+            email: profile.email,
+            created_at: Some(timestamp(profile.created_at)),
+            referral_code: profile.referral_code,
             mfa_enabled: profile.mfa_enabled,
         }))
     }

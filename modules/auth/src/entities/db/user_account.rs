@@ -24,6 +24,41 @@ pub struct FindUserById {
     pub id: Uuid,
 }
 
+/// What the account's own profile shows, read in one round trip: it is on the hot path of
+/// every client start.
+pub struct FindProfile {
+    pub id: Uuid,
+}
+
+#[derive(Clone, Debug)]
+pub struct ProfileRow {
+    pub id: Uuid,
+    pub email: String,
+    pub referral_code: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// A confirmed authenticator exists; a pending enrolment does not count.
+    pub mfa_enabled: bool,
+}
+
+impl Processor<FindProfile> for DatabaseProcessor {
+    type Output = Option<ProfileRow>;
+    type Error = sqlx::Error;
+
+    async fn process(&self, input: FindProfile) -> Result<Self::Output, Self::Error> {
+        sqlx::query_as!(
+            ProfileRow,
+            r#"SELECT account.id, account.email, account.referral_code, account.created_at,
+                      (mfa.enabled_at IS NOT NULL) AS "mfa_enabled!"
+               FROM auth.user_account AS account
+               LEFT JOIN auth.user_mfa AS mfa ON mfa.user_id = account.id
+               WHERE account.id = $1"#,
+            input.id,
+        )
+        .fetch_optional(self.pool())
+        .await
+    }
+}
+
 impl Processor<FindUserByEmail> for DatabaseProcessor {
     type Output = Option<UserAccountRow>;
     type Error = sqlx::Error;
