@@ -48,6 +48,8 @@ async fn setup(url: &str) -> Result<(), Error> {
     let mut shield = ShieldConfig::defaults();
     shield.sign_in_per_account.max = u32::MAX;
     shield.sign_in_per_address.max = u32::MAX;
+    shield.email_per_address.max = u32::MAX;
+    shield.email_per_recipient.max = u32::MAX;
     shield.lockout.failures = u32::MAX;
     shield.lockout.window = Seconds(1);
     configs.save(&shield).await?;
