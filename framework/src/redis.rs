@@ -1,6 +1,11 @@
 //! The pooled Redis connection shared by a process.
 
-use deadpool_redis::{Config, Connection, Pool, Runtime};
+use deadpool_redis::{Config, Connection, Pool, PoolConfig, Runtime};
+
+/// Connections a process keeps to Redis at most. deadpool's default is four per CPU, which on a
+/// one-CPU pod makes every authenticated call queue for one of four connections; Redis itself
+/// is happy with thousands of clients.
+const POOL_SIZE: usize = 32;
 
 /// A cheap-to-clone handle on the process's Redis pool.
 ///
@@ -41,7 +46,9 @@ impl RedisConnection {
         // Reject a malformed URL here, where the error can name the variable, rather than on
         // the first command.
         Self::validate_url(url)?;
-        let pool = Config::from_url(url)
+        let mut config = Config::from_url(url);
+        config.pool = Some(PoolConfig::new(POOL_SIZE));
+        let pool = config
             .create_pool(Some(Runtime::Tokio1))
             .map_err(|error| RedisError::Url(error.to_string()))?;
         Ok(Self {
