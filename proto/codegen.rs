@@ -13,11 +13,17 @@ fn compile_messages(protos: &[&str]) -> Result<(), Box<dyn std::error::Error>> {
 /// Generates messages, tonic servers and clients for `protos`, and writes their descriptor set
 /// to `$OUT_DIR/<descriptor_set>.bin` for server reflection.
 #[allow(dead_code)]
-fn compile_services(protos: &[&str], descriptor_set: &str) -> Result<(), Box<dyn std::error::Error>> {
+fn compile_services(
+    protos: &[&str],
+    descriptor_set: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
     generate(protos, Some(descriptor_set))
 }
 
-fn generate(protos: &[&str], descriptor_set: Option<&str>) -> Result<(), Box<dyn std::error::Error>> {
+fn generate(
+    protos: &[&str],
+    descriptor_set: Option<&str>,
+) -> Result<(), Box<dyn std::error::Error>> {
     let proto_root = PathBuf::from("../../proto");
     for proto in protos {
         println!("cargo:rerun-if-changed=../../proto/{proto}");
