@@ -4,6 +4,7 @@
 //! never see each other's rows. Redis keys and RabbitMQ queues are made unique per test with
 //! [`unique_name`].
 
+pub mod oauth;
 pub mod smtp;
 
 use sqlx::postgres::PgPoolOptions;

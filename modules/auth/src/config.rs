@@ -30,6 +30,11 @@ pub struct FrontendConfig {
     pub registration_url_template: String,
     /// The page that sets a new password; `{TOKEN}` is replaced by the link's token.
     pub password_reset_url_template: String,
+    /// The page that confirms a new email address; `{TOKEN}` is replaced by the link's token.
+    /// Unset, it is `/confirm-email?token={TOKEN}` on the registration page's site, so a
+    /// configuration written before this field existed sends working links.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_change_url_template: Option<String>,
     /// Whether finishing a registration signs the customer in at once.
     pub auto_login: bool,
     /// Where customers can write for help; named in every email when set.
@@ -47,6 +52,7 @@ impl Default for FrontendConfig {
             registration_url_template: "https://your-domain.com/register?token={TOKEN}".to_owned(),
             password_reset_url_template: "https://your-domain.com/reset-password?token={TOKEN}"
                 .to_owned(),
+            email_change_url_template: None,
             auto_login: true,
             support_email: None,
         }
@@ -59,12 +65,14 @@ impl FrontendConfig {
         if let Some(support_email) = &self.support_email {
             validate::email("support_email", support_email)?;
         }
+        let email_change = self.email_change_url_template();
         for (field, template) in [
             ("registration_url_template", &self.registration_url_template),
             (
                 "password_reset_url_template",
                 &self.password_reset_url_template,
             ),
+            ("email_change_url_template", &email_change),
         ] {
             if !template.contains(TOKEN_PLACEHOLDER) {
                 return Err(FieldError::new(
@@ -87,6 +95,29 @@ impl FrontendConfig {
     pub fn password_reset_link(&self, token: &str) -> String {
         self.password_reset_url_template
             .replace(TOKEN_PLACEHOLDER, token)
+    }
+
+    /// The email-change confirmation link for `token`.
+    pub fn email_change_link(&self, token: &str) -> String {
+        self.email_change_url_template()
+            .replace(TOKEN_PLACEHOLDER, token)
+    }
+
+    /// The configured email-change template, or the default on the registration page's site:
+    /// its scheme and host (`https://vpn.example.com`) followed by `/confirm-email?token=`.
+    pub fn email_change_url_template(&self) -> String {
+        if let Some(template) = &self.email_change_url_template {
+            return template.clone();
+        }
+        let registration = &self.registration_url_template;
+        let host_start = registration.find("://").map_or(0, |index| index + 3);
+        let site_end = registration[host_start..]
+            .find(['/', '?', '#'])
+            .map_or(registration.len(), |index| host_start + index);
+        format!(
+            "{}/confirm-email?token={TOKEN_PLACEHOLDER}",
+            &registration[..site_end]
+        )
     }
 }
 
@@ -147,6 +178,17 @@ pub struct OAuthProviderConfig {
     pub client_id: String,
     pub client_secret: String,
     pub redirect_uri: String,
+    /// Where to send the customer to consent, when not the provider's own page. For tests and
+    /// special tenants (such as one Microsoft Entra tenant instead of `common`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_url: Option<String>,
+    /// Where to exchange the code for a token, when not the provider's own endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_url: Option<String>,
+    /// Where to read the customer's profile, when not the provider's own endpoint. For GitHub
+    /// the address list is read from `<userinfo_url>/emails`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub userinfo_url: Option<String>,
 }
 
 impl ModuleConfig for AuthConfig {
@@ -292,7 +334,17 @@ impl OAuthProviderConfig {
         }
         validate::not_blank("client_id", &self.client_id)?;
         validate::not_blank("client_secret", &self.client_secret)?;
-        validate::http_url("redirect_uri", &self.redirect_uri)
+        validate::http_url("redirect_uri", &self.redirect_uri)?;
+        for (field, url) in [
+            ("authorization_url", &self.authorization_url),
+            ("token_url", &self.token_url),
+            ("userinfo_url", &self.userinfo_url),
+        ] {
+            if let Some(url) = url {
+                validate::http_url(field, url)?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -333,6 +385,23 @@ mod tests {
     }
 
     #[test]
+    fn the_email_change_link_defaults_to_the_registration_site() {
+        let mut frontend = FrontendConfig {
+            registration_url_template: "https://vpn.example.com/join?token={TOKEN}".into(),
+            ..FrontendConfig::default()
+        };
+        assert_eq!(
+            frontend.email_change_link("abc"),
+            "https://vpn.example.com/confirm-email?token=abc"
+        );
+
+        frontend.email_change_url_template = Some("https://a.example/e/{TOKEN}".into());
+        assert_eq!(frontend.email_change_link("abc"), "https://a.example/e/abc");
+        frontend.email_change_url_template = Some("https://a.example/e".into());
+        assert!(frontend.validate().is_err());
+    }
+
+    #[test]
     fn defaults_and_the_documented_example_are_valid() {
         assert!(AuthConfig::defaults().validate().is_ok());
         assert!(parse_value(&documented_example()).is_ok());
@@ -362,6 +431,30 @@ mod tests {
             parse_value(&config)
                 .unwrap_err()
                 .starts_with("jwt.refresh_audience:")
+        );
+    }
+
+    #[test]
+    fn endpoint_overrides_are_optional_and_checked() {
+        let config = parse_value(&documented_example()).unwrap();
+        let google = &config.oauth_providers.providers[0];
+        assert_eq!(google.authorization_url, None);
+        let written = serde_json::to_value(google).unwrap();
+        assert!(written.get("token_url").is_none());
+
+        let mut config = documented_example();
+        config["oauth_providers"]["providers"][0]["token_url"] = "http://127.0.0.1:9/token".into();
+        let parsed = parse_value(&config).unwrap();
+        assert_eq!(
+            parsed.oauth_providers.providers[0].token_url.as_deref(),
+            Some("http://127.0.0.1:9/token")
+        );
+
+        config["oauth_providers"]["providers"][0]["userinfo_url"] = "not a url".into();
+        assert!(
+            parse_value(&config)
+                .unwrap_err()
+                .starts_with("oauth_providers.providers[0].userinfo_url:")
         );
     }
 

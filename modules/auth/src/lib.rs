@@ -3,6 +3,8 @@
 //! # Layout
 //!
 //! - [`config`]: the `auth` configuration.
+//! - [`cache`]: each worker's memory of live sessions and profiles, kept true by database
+//!   notifications.
 //! - [`entities`]: SQL for the `auth` schema, and the Redis session markers and MFA
 //!   challenges; nothing else.
 //! - [`services`]: registration by email link, password sign-in with an optional TOTP second
@@ -16,6 +18,7 @@
 #![deny(clippy::expect_used)]
 #![deny(clippy::panic)]
 
+pub mod cache;
 pub mod config;
 pub mod cron;
 pub mod entities;

@@ -461,6 +461,106 @@ async fn a_recovery_code_can_turn_mfa_off() {
     harness.db.drop_database().await;
 }
 
+#[tokio::test]
+async fn with_mfa_on_re_verifying_needs_a_code_as_well_as_the_password() {
+    // Arrange
+    let mut harness = harness().await;
+    let enrolled = harness.enrolled("kim@example.com").await;
+    let token = enrolled.access_token.clone();
+    let code = next_code(&enrolled.app);
+    let reverify = |password: &str, mfa_code: Option<&str>| {
+        let message = ReverifyRequest {
+            password: password.into(),
+            mfa_code: mfa_code.map(Into::into),
+            oauth: None,
+        };
+        authorized(message, &token)
+    };
+
+    // Act
+    let without_code = harness.account.reverify(reverify(PASSWORD, None)).await;
+    let wrong_code = harness
+        .account
+        .reverify(reverify(PASSWORD, Some(&wrong(&code))))
+        .await;
+    let wrong_password = harness
+        .account
+        .reverify(reverify("not my password", Some(&code)))
+        .await;
+    let granted = harness
+        .account
+        .reverify(reverify(PASSWORD, Some(&code)))
+        .await;
+    let replayed_code = harness
+        .account
+        .reverify(reverify(PASSWORD, Some(&code)))
+        .await;
+    let by_recovery_code = harness
+        .account
+        .reverify(reverify(PASSWORD, Some(&enrolled.recovery_codes[0])))
+        .await;
+
+    // Assert
+    let without_code = without_code.unwrap_err();
+    assert_eq!(without_code.code(), Code::InvalidArgument);
+    assert!(
+        without_code
+            .message()
+            .contains("two-factor authentication is on")
+    );
+    assert_eq!(wrong_code.unwrap_err().code(), Code::PermissionDenied);
+    assert_eq!(wrong_password.unwrap_err().code(), Code::PermissionDenied);
+    let granted = granted.unwrap().into_inner();
+    assert!(granted.reverification_token.len() >= 32);
+    assert!(granted.expires_at.is_some());
+    assert_eq!(replayed_code.unwrap_err().code(), Code::PermissionDenied);
+    assert!(by_recovery_code.is_ok());
+    harness.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn re_verifying_with_the_password_needs_a_live_session() {
+    // Arrange
+    let mut harness = harness().await;
+    let access_token = harness.signed_up("lee@example.com").await;
+    let wrong = ReverifyRequest {
+        password: "not my password".into(),
+        mfa_code: None,
+        oauth: None,
+    };
+
+    // Act
+    let refused = harness
+        .account
+        .reverify(authorized(wrong, &access_token))
+        .await;
+    let granted = harness.reverify(&access_token, PASSWORD).await;
+    harness
+        .account
+        .sign_out(authorized(SignOutRequest {}, &access_token))
+        .await
+        .unwrap();
+    let after_sign_out = harness
+        .account
+        .reverify(authorized(
+            ReverifyRequest {
+                password: PASSWORD.into(),
+                mfa_code: None,
+                oauth: None,
+            },
+            &access_token,
+        ))
+        .await;
+
+    // Assert
+    let refused = refused.unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    assert_eq!(refused.message(), "the password is not correct");
+    assert!(!granted.is_empty());
+    assert_eq!(after_sign_out.unwrap_err().code(), Code::Unauthenticated);
+    harness.db.drop_database().await;
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }

@@ -25,7 +25,7 @@ use url::Url;
 const MAX_FREE_TEXT: usize = 100;
 
 /// The template files, by the name templates use to extend or import them.
-const TEMPLATE_FILES: [(&str, &str); 14] = [
+const TEMPLATE_FILES: [(&str, &str); 16] = [
     ("layout.txt", include_str!("../templates/layout.txt")),
     ("layout.html", include_str!("../templates/layout.html")),
     ("macros.txt", include_str!("../templates/macros.txt")),
@@ -45,6 +45,14 @@ const TEMPLATE_FILES: [(&str, &str); 14] = [
     (
         "password_reset.html",
         include_str!("../templates/password_reset.html"),
+    ),
+    (
+        "email_change.txt",
+        include_str!("../templates/email_change.txt"),
+    ),
+    (
+        "email_change.html",
+        include_str!("../templates/email_change.html"),
     ),
     (
         "admin_invitation.txt",
@@ -134,6 +142,12 @@ pub enum EmailTemplate {
         link: OneTimeLink,
         expires_in_minutes: u32,
     },
+    /// The link that confirms a new address for an existing account, sent to the new address:
+    /// opening it proves the customer can read that mailbox.
+    EmailChangeLink {
+        link: OneTimeLink,
+        expires_in_minutes: u32,
+    },
     /// An invitation to become an admin of the deployment.
     AdminInvitation {
         link: OneTimeLink,
@@ -164,6 +178,9 @@ pub enum SecurityEvent {
     PasswordChanged,
     /// Sent to the previous address, which is the one that can raise the alarm.
     EmailChanged,
+    /// A change of address was asked for and waits for the new address to confirm it. Sent to
+    /// the current address, so a hijacker cannot move the account away unnoticed.
+    EmailChangeRequested,
     MfaEnabled,
     MfaDisabled,
     /// A sign-in method was linked, such as an OAuth provider.
@@ -175,6 +192,10 @@ pub enum SecurityEvent {
         method: String,
     },
     AccountBanned,
+    /// New recovery codes replaced the old ones, which no longer work.
+    RecoveryCodesRegenerated,
+    /// Support removed the authenticator during a verified account recovery.
+    MfaRemovedBySupport,
 }
 
 impl SecurityEvent {
@@ -188,6 +209,9 @@ impl SecurityEvent {
             Self::LoginMethodLinked { .. } => "login_method_linked",
             Self::LoginMethodUnlinked { .. } => "login_method_unlinked",
             Self::AccountBanned => "account_banned",
+            Self::EmailChangeRequested => "email_change_requested",
+            Self::RecoveryCodesRegenerated => "recovery_codes_regenerated",
+            Self::MfaRemovedBySupport => "mfa_removed_by_support",
         }
     }
 
@@ -208,6 +232,13 @@ impl SecurityEvent {
                 )
             }
             Self::AccountBanned => "Your account was suspended".to_owned(),
+            Self::EmailChangeRequested => {
+                "A new email address was requested for your account".to_owned()
+            }
+            Self::RecoveryCodesRegenerated => "New recovery codes were created".to_owned(),
+            Self::MfaRemovedBySupport => {
+                "Support removed two-factor authentication from your account".to_owned()
+            }
         }
     }
 }
@@ -254,6 +285,7 @@ impl EmailTemplate {
         match self {
             Self::RegistrationLink { .. } => "registration_link",
             Self::PasswordReset { .. } => "password_reset",
+            Self::EmailChangeLink { .. } => "email_change",
             Self::AdminInvitation { .. } => "admin_invitation",
             Self::NewSignIn { .. } => "new_sign_in",
             Self::SecurityNotice { .. } => "security_notice",
@@ -309,6 +341,10 @@ impl EmailTemplate {
                 expires_in_minutes,
             }
             | Self::PasswordReset {
+                link,
+                expires_in_minutes,
+            }
+            | Self::EmailChangeLink {
                 link,
                 expires_in_minutes,
             } => context! {

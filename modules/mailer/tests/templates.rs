@@ -36,6 +36,10 @@ fn every_template() -> Vec<EmailTemplate> {
             link: link(),
             expires_in_minutes: 60,
         },
+        EmailTemplate::EmailChangeLink {
+            link: link(),
+            expires_in_minutes: 30,
+        },
         EmailTemplate::AdminInvitation {
             link: link(),
             inviter_name: "Ada Lovelace".to_owned(),
@@ -70,6 +74,9 @@ fn every_security_event() -> Vec<SecurityEvent> {
             method: "Google".to_owned(),
         },
         SecurityEvent::AccountBanned,
+        SecurityEvent::EmailChangeRequested,
+        SecurityEvent::RecoveryCodesRegenerated,
+        SecurityEvent::MfaRemovedBySupport,
     ]
 }
 

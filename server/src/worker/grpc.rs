@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::http::{HeaderName, Method};
+use helium_auth::cache::AuthCache;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
@@ -27,10 +28,25 @@ pub async fn serve(
         .set_service_status("", ServingStatus::Serving)
         .await;
 
-    let (auth, account) =
-        helium_auth::rpc::services(infra.db.clone(), infra.redis.clone(), infra.configs());
-    let (admin_auth, admin) =
-        helium_manage::rpc::services(infra.db.clone(), infra.redis.clone(), infra.configs());
+    // One memory of sessions and profiles for every service of this worker, kept true by the
+    // database's notifications for as long as the worker runs.
+    let auth_cache = AuthCache::new();
+    tokio::spawn({
+        let (auth_cache, db, shutdown) = (auth_cache.clone(), infra.db.clone(), shutdown.clone());
+        async move { auth_cache.watch(db, shutdown).await }
+    });
+    let (auth, account) = helium_auth::rpc::services(
+        infra.db.clone(),
+        infra.redis.clone(),
+        infra.configs(),
+        auth_cache.clone(),
+    );
+    let (admin_auth, admin) = helium_manage::rpc::services(
+        infra.db.clone(),
+        infra.redis.clone(),
+        infra.configs(),
+        auth_cache,
+    );
 
     let reflection_v1 = reflection()
         .build_v1()

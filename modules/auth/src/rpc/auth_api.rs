@@ -2,16 +2,19 @@
 
 use helium_framework::grpc::client_address;
 use helium_framework::processor::Processor;
+use helium_framework::tokens::bearer_token;
 use tonic::{Request, Response, Status};
 
 use super::pb;
+use crate::services::account_security::{AccountSecurityService, ConfirmEmailChange};
+use crate::services::oauth::{BeginOAuth, CompleteOAuth, FlowPurpose, OAuthError, OAuthService};
 use crate::services::password_reset::{
     CompletePasswordReset, PasswordResetService, RequestPasswordReset,
 };
 use crate::services::registration::{
     CompleteRegistration, RegistrationService, RequestRegistration,
 };
-use crate::services::session::{RefreshSession, SessionService};
+use crate::services::session::{Authenticate, RefreshSession, SessionService};
 use crate::services::sign_in::{CompleteSignIn, SignIn, SignInOutcome, SignInService};
 
 pub struct AuthApi {
@@ -19,10 +22,65 @@ pub struct AuthApi {
     pub(super) sign_in: SignInService,
     pub(super) password_reset: PasswordResetService,
     pub(super) sessions: SessionService,
+    pub(super) account_security: AccountSecurityService,
+    pub(super) oauth: OAuthService,
 }
 
 #[tonic::async_trait]
 impl pb::auth_service_server::AuthService for AuthApi {
+    async fn begin_o_auth(
+        &self,
+        request: Request<pb::BeginOAuthRequest>,
+    ) -> Result<Response<pb::BeginOAuthResponse>, Status> {
+        let purpose = match request.get_ref().purpose() {
+            pb::OAuthFlowPurpose::OauthFlowPurposeSignIn => FlowPurpose::SignIn,
+            pb::OAuthFlowPurpose::OauthFlowPurposeReverify => {
+                let access_token = bearer_token(request.metadata())?.to_owned();
+                let caller = self.sessions.process(Authenticate { access_token }).await?;
+                FlowPurpose::Reverify(caller)
+            }
+        };
+        let input = BeginOAuth {
+            provider: request.into_inner().provider,
+            purpose,
+        };
+
+        let redirect = self.oauth.process(input).await?;
+        Ok(Response::new(pb::BeginOAuthResponse {
+            authorization_url: redirect.authorization_url,
+            state: redirect.state,
+        }))
+    }
+
+    async fn complete_o_auth(
+        &self,
+        request: Request<pb::CompleteOAuthRequest>,
+    ) -> Result<Response<pb::CompleteOAuthResponse>, Status> {
+        let ip_address = client_address(&request);
+        let request = request.into_inner();
+        let input = CompleteOAuth {
+            provider: request.provider,
+            state: request.state,
+            code: request.code,
+            device: request.device,
+            ip_address,
+        };
+
+        let response = match self.oauth.process(input).await? {
+            SignInOutcome::SignedIn(signed_in) => pb::CompleteOAuthResponse {
+                user_id: signed_in.user_id.to_string(),
+                session: Some(signed_in.session.into()),
+                mfa_challenge: None,
+            },
+            SignInOutcome::MfaRequired { user_id, challenge } => pb::CompleteOAuthResponse {
+                user_id: user_id.to_string(),
+                session: None,
+                mfa_challenge: Some(challenge),
+            },
+        };
+        Ok(Response::new(response))
+    }
+
     async fn request_registration(
         &self,
         request: Request<pb::RequestRegistrationRequest>,
@@ -148,5 +206,26 @@ impl pb::auth_service_server::AuthService for AuthApi {
 
         self.password_reset.process(input).await?;
         Ok(Response::new(pb::CompletePasswordResetResponse {}))
+    }
+
+    async fn confirm_email_change(
+        &self,
+        request: Request<pb::ConfirmEmailChangeRequest>,
+    ) -> Result<Response<pb::ConfirmEmailChangeResponse>, Status> {
+        let input = ConfirmEmailChange {
+            token: request.into_inner().token,
+        };
+
+        self.account_security.process(input).await?;
+        Ok(Response::new(pb::ConfirmEmailChangeResponse {}))
+    }
+}
+
+impl From<OAuthError> for Status {
+    fn from(error: OAuthError) -> Self {
+        match error {
+            OAuthError::Service(error) => error.into(),
+            OAuthError::ProviderUnavailable(message) => Status::unavailable(message),
+        }
     }
 }

@@ -1,5 +1,5 @@
 //! Customer accounts as admins see them: searching, viewing one account's state, banning and
-//! lifting a ban.
+//! lifting a ban, and removing a second factor during a verified account recovery.
 //!
 //! These services keep the account's own rules: what a ban does, which states allow which
 //! change, what a search may ask for. Who may call them is the caller's business: the `manage`
@@ -11,14 +11,17 @@ use helium_framework::config::ConfigStore;
 use helium_framework::error::ServiceError;
 use helium_framework::processor::{DatabaseProcessor, Processor};
 use helium_framework::redis::RedisConnection;
+use helium_mailer::SecurityEvent;
 use uuid::Uuid;
 
 use super::email;
 use super::session::{RevokeAllSessions, SessionService};
+use crate::cache::AuthCache;
 use crate::config::AuthConfig;
 use crate::entities::db::customer_admin::{
     self, CustomerRow, CustomerSummaryRow, FindCustomerRow, SearchCustomerRows, UnbanAccount,
 };
+use crate::entities::db::mfa::disable_mfa;
 use crate::entities::db::session::{ListActiveSessions, SessionRow};
 use crate::entities::redis::session::SessionMarkers;
 
@@ -93,6 +96,21 @@ pub struct UnbanCustomer {
     pub id: Uuid,
 }
 
+/// Removes an account's authenticator and recovery codes, for a customer who lost both and
+/// whose identity support verified some other way. Every session ends, and the owner is told
+/// by email. The credentials themselves are never read or set: the customer signs in with
+/// their password and may enrol a new authenticator.
+pub struct RemoveCustomerMfa {
+    pub id: Uuid,
+}
+
+/// What removing MFA did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CustomerMfaRemoved {
+    /// How many sessions it ended.
+    pub sessions_ended: usize,
+}
+
 /// One account in a search result.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CustomerSummary {
@@ -163,8 +181,14 @@ pub struct CustomerAdminService {
 impl CustomerAdminService {
     /// Builds the service over the same connections the module's own services use, so that
     /// another module can hold one without knowing how sessions are stored.
-    pub fn new(db: DatabaseProcessor, redis: RedisConnection, configs: ConfigStore) -> Self {
-        let sessions = SessionService::new(db.clone(), SessionMarkers::new(redis), configs.clone());
+    pub fn new(
+        db: DatabaseProcessor,
+        redis: RedisConnection,
+        configs: ConfigStore,
+        cache: AuthCache,
+    ) -> Self {
+        let markers = SessionMarkers::new(redis);
+        let sessions = SessionService::new(db.clone(), markers, configs.clone(), cache);
         Self {
             db,
             configs,
@@ -320,6 +344,52 @@ impl Processor<UnbanCustomer> for CustomerAdminService {
         tracing::info!(user_id = %input.id, "customer ban lifted");
         Ok(())
     }
+}
+
+impl Processor<RemoveCustomerMfa> for CustomerAdminService {
+    type Output = CustomerMfaRemoved;
+    type Error = ServiceError;
+
+    async fn process(&self, input: RemoveCustomerMfa) -> Result<CustomerMfaRemoved, ServiceError> {
+        let config: AuthConfig = self.configs.load().await.map_err(ServiceError::internal)?;
+        let account = self.find(input.id).await?;
+
+        let mut transaction = self.db.pool().begin().await?;
+        if !disable_mfa(&mut transaction, account.id).await? {
+            transaction.rollback().await?;
+            return Err(mfa_not_on(account.id));
+        }
+        let notice = SecurityEvent::MfaRemovedBySupport;
+        match email::queue_security_notice(&mut transaction, &config, &account.email, notice).await
+        {
+            Ok(()) => {}
+            // As for a ban: an address the mailer cannot parse must not block the recovery,
+            // and the mailer refuses it before writing anything.
+            Err(ServiceError::InvalidArgument(_)) => {
+                tracing::warn!(user_id = %account.id, "MFA removal notice not queued");
+            }
+            Err(error) => return Err(error),
+        }
+        transaction.commit().await?;
+        self.sessions.cache().forget_account(account.id);
+
+        // Whoever holds a session may be the one who took the authenticator: all of them end.
+        let sessions_ended = self
+            .sessions
+            .process(RevokeAllSessions {
+                user_id: account.id,
+            })
+            .await?;
+        tracing::info!(user_id = %account.id, sessions_ended, "customer MFA removed by an admin");
+        Ok(CustomerMfaRemoved { sessions_ended })
+    }
+}
+
+/// The refusal of an MFA removal on an account without MFA, for callers that find it out first.
+pub fn mfa_not_on(id: Uuid) -> ServiceError {
+    ServiceError::FailedPrecondition(format!(
+        "customer {id} has no two-factor authentication to remove"
+    ))
 }
 
 fn customer_not_found(id: Uuid) -> ServiceError {

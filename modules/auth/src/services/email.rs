@@ -84,6 +84,35 @@ pub async fn queue_account_banned(
     queue(connection, config, to, &template).await
 }
 
+/// Sends the link that confirms a new address to that address.
+pub async fn queue_email_change(
+    connection: &mut sqlx::PgConnection,
+    config: &AuthConfig,
+    to: &str,
+    email: &LinkEmail<'_>,
+) -> Result<(), ServiceError> {
+    let template = EmailTemplate::EmailChangeLink {
+        link: one_time_link(email.link)?,
+        expires_in_minutes: minutes(email.lifetime_secs),
+    };
+    queue(connection, config, to, &template).await
+}
+
+/// Tells the current address that a move to another one was asked for, so a hijacker cannot
+/// take the account away unnoticed, and that the address changed once it did.
+pub async fn queue_security_notice(
+    connection: &mut sqlx::PgConnection,
+    config: &AuthConfig,
+    to: &str,
+    event: SecurityEvent,
+) -> Result<(), ServiceError> {
+    let template = EmailTemplate::SecurityNotice {
+        event,
+        when: Utc::now(),
+    };
+    queue(connection, config, to, &template).await
+}
+
 /// Tells the account's owner that two-factor authentication was turned on.
 pub async fn queue_mfa_enabled(
     connection: &mut sqlx::PgConnection,

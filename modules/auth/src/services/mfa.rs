@@ -18,6 +18,7 @@ use totp_rs::{Builder, Secret, Totp};
 use super::email;
 use super::ip_of;
 use super::session::Caller;
+use crate::cache::AuthCache;
 use crate::config::AuthConfig;
 use crate::entities::db::mfa::{
     AcceptTotpStep, FindUserMfa, StorePendingMfa, UseRecoveryCode, UserMfaRow, disable_mfa,
@@ -27,7 +28,7 @@ use crate::entities::db::user_account::{FindUserById, UserAccountRow};
 use crate::password;
 
 /// How many recovery codes an enrolment hands out.
-const RECOVERY_CODES: usize = 10;
+pub(crate) const RECOVERY_CODES: usize = 10;
 
 /// Starts an enrolment: a fresh secret, pending until a code from it is confirmed.
 pub struct BeginMfaEnrollment {
@@ -63,14 +64,22 @@ pub struct MfaService {
     db: DatabaseProcessor,
     configs: ConfigStore,
     shield: Shield,
+    /// The profile shows whether MFA is on, so turning it on or off forgets the profile.
+    cache: AuthCache,
 }
 
 impl MfaService {
-    pub fn new(db: DatabaseProcessor, configs: ConfigStore, shield: Shield) -> Self {
+    pub fn new(
+        db: DatabaseProcessor,
+        configs: ConfigStore,
+        shield: Shield,
+        cache: AuthCache,
+    ) -> Self {
         Self {
             db,
             configs,
             shield,
+            cache,
         }
     }
 
@@ -157,6 +166,7 @@ impl Processor<ConfirmMfaEnrollment> for MfaService {
         }
         email::queue_mfa_enabled(&mut transaction, &config, &account.email).await?;
         transaction.commit().await?;
+        self.cache.forget_account(account.id);
         tracing::info!(user_id = %account.id, "MFA turned on");
         Ok(codes)
     }
@@ -205,6 +215,7 @@ impl Processor<DisableMfa> for MfaService {
         }
         email::queue_mfa_disabled(&mut transaction, &config, &account.email).await?;
         transaction.commit().await?;
+        self.cache.forget_account(account.id);
         tracing::info!(user_id = %account.id, "MFA turned off");
         Ok(())
     }
@@ -281,7 +292,7 @@ fn totp(secret: &str) -> Result<Totp, ServiceError> {
 
 /// A fresh recovery code: 16 base32 characters (80 random bits) in groups of four, easy to
 /// copy down on paper.
-fn recovery_code() -> String {
+pub(crate) fn recovery_code() -> String {
     let random = Secret::generate().to_base32();
     let characters: Vec<char> = random.chars().take(16).collect();
     characters
@@ -300,7 +311,7 @@ fn normalise_recovery_code(code: &str) -> String {
         .collect()
 }
 
-fn recovery_hash(code: &str) -> Vec<u8> {
+pub(crate) fn recovery_hash(code: &str) -> Vec<u8> {
     secret_hash(&normalise_recovery_code(code))
 }
 

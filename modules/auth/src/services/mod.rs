@@ -5,11 +5,14 @@
 //! written for a frontend to show.
 
 pub mod account;
+pub mod account_security;
 pub mod customer_admin;
 mod email;
 pub mod mfa;
+pub mod oauth;
 pub mod password_reset;
 pub mod registration;
+pub mod reverification;
 pub mod session;
 pub mod sign_in;
 

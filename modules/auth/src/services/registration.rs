@@ -203,7 +203,10 @@ pub(crate) fn usable_link(
 }
 
 /// Applies the register-domain white and black lists.
-fn check_domain(domains: &RegisterDomainConfig, email: &str) -> Result<(), ServiceError> {
+pub(crate) fn check_domain(
+    domains: &RegisterDomainConfig,
+    email: &str,
+) -> Result<(), ServiceError> {
     let domain = email
         .rsplit('@')
         .next()

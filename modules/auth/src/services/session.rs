@@ -13,9 +13,11 @@ use helium_framework::tokens::{JwtCodec, random_secret, secret_hash};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::cache::AuthCache;
 use crate::config::AuthConfig;
 use crate::entities::db::session::{
-    FindSession, InsertSession, ListActiveSessions, RevokeSessionRow, RevokeUserSessions,
+    FindSession, InsertSession, IsSessionActive, ListActiveSessions,
+    RevokeOtherSessions as RevokeOtherRows, RevokeSessionRow, RevokeUserSessions,
     RotateRefreshToken, SessionRow,
 };
 use crate::entities::db::user_account::FindUserById;
@@ -82,20 +84,38 @@ pub struct RevokeAllSessions {
     pub user_id: Uuid,
 }
 
+/// Revokes every session of an account but the caller's own, access tokens included: after a
+/// password change, whoever knew the old password is signed out, and the customer is not.
+pub struct RevokeOtherSessions {
+    pub caller: Caller,
+}
+
 #[derive(Clone)]
 pub struct SessionService {
     db: DatabaseProcessor,
     markers: SessionMarkers,
     configs: ConfigStore,
+    cache: AuthCache,
 }
 
 impl SessionService {
-    pub fn new(db: DatabaseProcessor, markers: SessionMarkers, configs: ConfigStore) -> Self {
+    pub fn new(
+        db: DatabaseProcessor,
+        markers: SessionMarkers,
+        configs: ConfigStore,
+        cache: AuthCache,
+    ) -> Self {
         Self {
             db,
             markers,
             configs,
+            cache,
         }
+    }
+
+    /// The worker's memory of sessions and profiles, for services that change an account.
+    pub(crate) fn cache(&self) -> &AuthCache {
+        &self.cache
     }
 
     async fn config(&self) -> Result<AuthConfig, ServiceError> {
@@ -123,6 +143,7 @@ impl SessionService {
     }
 
     async fn forget(&self, session_ids: Vec<Uuid>) -> Result<(), ServiceError> {
+        self.cache.forget_sessions(&session_ids);
         self.markers
             .process(ForgetSessions { session_ids })
             .await
@@ -281,14 +302,7 @@ impl Processor<Authenticate> for SessionService {
         let codec = JwtCodec::new(&config.jwt.secret, &config.jwt.issuer)?;
         let claims: AccessClaims =
             codec.verify(&input.access_token, &config.jwt.access_audience)?;
-        let live = self
-            .markers
-            .process(IsSessionLive {
-                session_id: claims.sid,
-            })
-            .await
-            .map_err(ServiceError::internal)?;
-        if !live {
+        if !self.is_live(claims.sid).await? {
             return Err(ServiceError::Unauthenticated(
                 "the session has been ended; sign in again".into(),
             ));
@@ -297,6 +311,30 @@ impl Processor<Authenticate> for SessionService {
             user_id: claims.sub,
             session_id: claims.sid,
         })
+    }
+}
+
+impl SessionService {
+    /// Whether a session has not ended: from memory when the worker remembers it, else from
+    /// PostgreSQL while the cache listener runs (the database is what notifies the cache, so
+    /// the two cannot disagree), else from the Redis marker.
+    async fn is_live(&self, session_id: Uuid) -> Result<bool, ServiceError> {
+        if self.cache.is_session_live(session_id) {
+            return Ok(true);
+        }
+        let ticket = self.cache.generation();
+        let live = if ticket.is_current() {
+            self.db.process(IsSessionActive { id: session_id }).await?
+        } else {
+            self.markers
+                .process(IsSessionLive { session_id })
+                .await
+                .map_err(ServiceError::internal)?
+        };
+        if live {
+            self.cache.remember_live_session(session_id, ticket);
+        }
+        Ok(live)
     }
 }
 
@@ -343,6 +381,24 @@ impl Processor<RevokeAllSessions> for SessionService {
             .db
             .process(RevokeUserSessions {
                 user_id: input.user_id,
+            })
+            .await?;
+        let count = revoked.len();
+        self.forget(revoked).await?;
+        Ok(count)
+    }
+}
+
+impl Processor<RevokeOtherSessions> for SessionService {
+    type Output = usize;
+    type Error = ServiceError;
+
+    async fn process(&self, input: RevokeOtherSessions) -> Result<usize, ServiceError> {
+        let revoked = self
+            .db
+            .process(RevokeOtherRows {
+                user_id: input.caller.user_id,
+                keep: input.caller.session_id,
             })
             .await?;
         let count = revoked.len();

@@ -241,6 +241,40 @@ impl Processor<CompleteSignIn> for SignInService {
 }
 
 impl SignInService {
+    /// Finishes a sign-in whose first factor another method proved (an OAuth provider): the
+    /// same session, or MFA challenge, that a right password leads to. The shield's password
+    /// failures are left alone, since no password was tried.
+    pub(crate) async fn finish_verified(
+        &self,
+        account: &UserAccountRow,
+        device: &str,
+        ip_address: String,
+    ) -> Result<SignInOutcome, ServiceError> {
+        if account.banned_at.is_some() {
+            return Err(ServiceError::PermissionDenied(
+                "this account is suspended; contact support".into(),
+            ));
+        }
+        let device = device_label(device);
+        let mfa = self
+            .db
+            .process(FindUserMfa {
+                user_id: account.id,
+            })
+            .await?;
+        if mfa.is_some_and(|mfa| mfa.enabled_at.is_some()) {
+            let pending = PendingSignIn {
+                user_id: account.id,
+                email: account.email.clone(),
+                device,
+                ip_address,
+            };
+            return self.challenge(pending).await;
+        }
+        let signed_in = self.start(account, device, ip_address).await?;
+        Ok(SignInOutcome::SignedIn(signed_in))
+    }
+
     /// Opens an MFA challenge for a sign-in whose password was right.
     async fn challenge(&self, pending: PendingSignIn) -> Result<SignInOutcome, ServiceError> {
         let user_id = pending.user_id;

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use helium_auth::cache::AuthCache;
 use helium_auth::config::AuthConfig;
 use helium_auth::rpc::pb::account_service_client::AccountServiceClient;
 use helium_auth::rpc::pb::auth_service_client::AuthServiceClient;
@@ -14,6 +15,7 @@ use helium_framework::redis::RedisConnection;
 use helium_framework::testing::{TestDatabase, redis_url, unique_name};
 use helium_mailer::events::SendEmail;
 use prost::Message as _;
+use tokio_util::sync::CancellationToken;
 use tonic::Request;
 use tonic::transport::Channel;
 
@@ -25,6 +27,9 @@ pub struct Harness {
     pub redis: RedisConnection,
     pub auth: AuthServiceClient<Channel>,
     pub account: AccountServiceClient<Channel>,
+    /// The server's memory of sessions and profiles, in use: the tests run the same cached
+    /// paths a worker does.
+    pub cache: AuthCache,
 }
 
 pub async fn harness_with(adjust: impl FnOnce(&mut AuthConfig)) -> Harness {
@@ -37,8 +42,13 @@ pub async fn harness_with(adjust: impl FnOnce(&mut AuthConfig)) -> Harness {
     adjust(&mut config);
     configs.save(&config).await.unwrap();
 
-    let (auth, account) =
-        helium_auth::rpc::services(db.pool.clone(), redis.clone(), configs.clone());
+    let cache = listening_cache(&db.pool).await;
+    let (auth, account) = helium_auth::rpc::services(
+        db.pool.clone(),
+        redis.clone(),
+        configs.clone(),
+        cache.clone(),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(
@@ -59,7 +69,24 @@ pub async fn harness_with(adjust: impl FnOnce(&mut AuthConfig)) -> Harness {
         redis,
         auth: AuthServiceClient::new(channel.clone()),
         account: AccountServiceClient::new(channel),
+        cache,
     }
+}
+
+/// A cache whose listener is connected to `db`. The listener stops when the test's runtime
+/// ends.
+pub async fn listening_cache(db: &sqlx::PgPool) -> AuthCache {
+    let cache = AuthCache::new();
+    let watcher = cache.clone();
+    let db = db.clone();
+    tokio::spawn(async move { watcher.watch(db, CancellationToken::new()).await });
+    for _ in 0..500 {
+        if cache.is_listening() {
+            return cache;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the auth cache listener did not connect");
 }
 
 pub async fn harness() -> Harness {
@@ -157,5 +184,17 @@ impl Harness {
     ) -> Result<GetProfileResponse, tonic::Status> {
         let request = authorized(GetProfileRequest {}, access_token);
         Ok(self.account.get_profile(request).await?.into_inner())
+    }
+
+    /// Proves the password again and returns the grant for one sensitive change.
+    pub async fn reverify(&mut self, access_token: &str, password: &str) -> String {
+        let message = ReverifyRequest {
+            password: password.into(),
+            mfa_code: None,
+            oauth: None,
+        };
+        let request = authorized(message, access_token);
+        let response = self.account.reverify(request).await.unwrap();
+        response.into_inner().reverification_token
     }
 }

@@ -11,15 +11,18 @@ use crate::pb;
 use crate::pb::admin_service_server::AdminService;
 use crate::services::access::{Session, permission};
 use crate::services::admin_account::{
-    AdminAccountService, CreateAdminRequest, DeleteAdminRequest, ListAdminsRequest,
+    AdminAccountService, ChangeAdminRoleRequest, CreateAdminRequest, DeleteAdminRequest,
+    ListAdminsRequest,
 };
 use crate::services::audit_log::{AuditLogFilter, AuditLogService, ListAuditLogRequest};
 use crate::services::credential::{AuthenticateRequest, CredentialService};
 use crate::services::customer::{
-    BanCustomerRequest, CustomerService, GetCustomerRequest, SearchCustomersRequest,
-    UnbanCustomerRequest,
+    BanCustomerRequest, CustomerService, GetCustomerRequest, RemoveCustomerMfaRequest,
+    SearchCustomersRequest, UnbanCustomerRequest, VerificationNote,
 };
-use crate::services::invitation::{CreateInvitationRequest, InvitationService};
+use crate::services::invitation::{
+    CreateInvitationRequest, InvitationService, ListInvitationsRequest, RevokeInvitationRequest,
+};
 use crate::services::secret::Secret;
 
 pub struct AdminRpc {
@@ -324,5 +327,93 @@ impl AdminService for AdminRpc {
             .await?;
 
         Ok(Response::new(pb::UnbanCustomerResponse {}))
+    }
+
+    async fn remove_customer_mfa(
+        &self,
+        request: Request<pb::RemoveCustomerMfaRequest>,
+    ) -> Result<Response<pb::RemoveCustomerMfaResponse>, Status> {
+        let grant = self
+            .authenticate(&request)
+            .await?
+            .authorize::<permission::RemoveCustomerMfa>()?;
+        let input = request.get_ref();
+        let id = convert::uuid("customer_id", &input.customer_id)?;
+        let note = VerificationNote::parse(&input.verification_note)?;
+
+        let removed = self
+            .customers
+            .process(RemoveCustomerMfaRequest { grant, id, note })
+            .await?;
+
+        Ok(Response::new(pb::RemoveCustomerMfaResponse {
+            sessions_ended: u32::try_from(removed.sessions_ended).unwrap_or(u32::MAX),
+        }))
+    }
+
+    async fn change_admin_role(
+        &self,
+        request: Request<pb::ChangeAdminRoleRequest>,
+    ) -> Result<Response<pb::ChangeAdminRoleResponse>, Status> {
+        let grant = self
+            .authenticate(&request)
+            .await?
+            .authorize::<permission::ChangeAdminRole>()?;
+        let input = request.get_ref();
+        let id = convert::uuid("admin_id", &input.admin_id)?;
+        let role = convert::role(input.role)?;
+
+        let admin = self
+            .admins
+            .process(ChangeAdminRoleRequest { grant, id, role })
+            .await?;
+
+        Ok(Response::new(pb::ChangeAdminRoleResponse {
+            admin: Some(admin.into()),
+        }))
+    }
+
+    async fn list_admin_invitations(
+        &self,
+        request: Request<pb::ListAdminInvitationsRequest>,
+    ) -> Result<Response<pb::ListAdminInvitationsResponse>, Status> {
+        let grant = self
+            .authenticate(&request)
+            .await?
+            .authorize::<permission::ViewInvitations>()?;
+        let input = request.into_inner();
+
+        let invitations = self
+            .invitations
+            .process(ListInvitationsRequest {
+                grant,
+                limit: convert::page_size(input.page_size),
+                offset: input.offset,
+            })
+            .await?;
+
+        Ok(Response::new(pb::ListAdminInvitationsResponse {
+            invitations: invitations
+                .into_iter()
+                .map(pb::AdminInvitation::from)
+                .collect(),
+        }))
+    }
+
+    async fn revoke_admin_invitation(
+        &self,
+        request: Request<pb::RevokeAdminInvitationRequest>,
+    ) -> Result<Response<pb::RevokeAdminInvitationResponse>, Status> {
+        let grant = self
+            .authenticate(&request)
+            .await?
+            .authorize::<permission::RevokeInvitation>()?;
+        let id = convert::uuid("invitation_id", &request.get_ref().invitation_id)?;
+
+        self.invitations
+            .process(RevokeInvitationRequest { grant, id })
+            .await?;
+
+        Ok(Response::new(pb::RevokeAdminInvitationResponse {}))
     }
 }

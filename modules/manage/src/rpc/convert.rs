@@ -144,6 +144,7 @@ impl From<AuditLogEntry> for pb::AuditLogEntry {
             source_address: entry.source_address,
             peer_address: entry.peer_address,
             created_at: Some(timestamp(entry.created_at)),
+            note: entry.note,
         }
     }
 }

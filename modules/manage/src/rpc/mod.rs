@@ -8,6 +8,7 @@ mod admin;
 mod auth;
 mod convert;
 
+use helium_auth::cache::AuthCache;
 use helium_auth::services::customer_admin::CustomerAdminService;
 use helium_framework::config::ConfigStore;
 use helium_framework::processor::DatabaseProcessor;
@@ -34,11 +35,14 @@ pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("heli
 ///
 /// Admin sessions need no Redis: they are checked against the credential row in PostgreSQL,
 /// which the write that revokes them changes in the same transaction. `redis` is for the auth
-/// module's services behind the customer calls, whose session markers a ban deletes.
+/// module's services behind the customer calls, whose session markers a ban deletes, and
+/// `auth_cache` the memory the customer services of the same worker share, which a ban or an
+/// MFA removal must update at once.
 pub fn services(
     db: PgPool,
     redis: RedisConnection,
     configs: ConfigStore,
+    auth_cache: AuthCache,
 ) -> (
     AdminAuthServiceServer<AdminAuthRpc>,
     AdminServiceServer<AdminRpc>,
@@ -49,7 +53,7 @@ pub fn services(
     let invitations = InvitationService::new(db.clone(), tokens);
     let customers = CustomerService::new(
         db.clone(),
-        CustomerAdminService::new(db.clone(), redis, configs),
+        CustomerAdminService::new(db.clone(), redis, configs, auth_cache),
     );
 
     let auth = AdminAuthRpc::new(credentials.clone(), invitations.clone());

@@ -36,10 +36,18 @@ pub enum AdminAction {
     BanCustomer,
     /// Lift a customer's suspension.
     UnbanCustomer,
+    /// Remove a customer's authenticator and recovery codes during a verified recovery.
+    RemoveCustomerMfa,
+    /// Give another admin a different role.
+    ChangeAdminRole,
+    /// List the invitations not yet accepted.
+    ViewInvitations,
+    /// Withdraw an invitation before it is accepted.
+    RevokeInvitation,
 }
 
 impl AdminAction {
-    pub const ALL: [AdminAction; 10] = [
+    pub const ALL: [AdminAction; 14] = [
         Self::RotateOwnCredential,
         Self::ViewAdmins,
         Self::CreateAdmin,
@@ -50,6 +58,10 @@ impl AdminAction {
         Self::ViewCustomers,
         Self::BanCustomer,
         Self::UnbanCustomer,
+        Self::RemoveCustomerMfa,
+        Self::ChangeAdminRole,
+        Self::ViewInvitations,
+        Self::RevokeInvitation,
     ];
 }
 
@@ -69,6 +81,9 @@ impl AdminRole {
             | AdminAction::DeleteAdmin
             | AdminAction::InviteAdmin
             | AdminAction::IssueCredential
+            | AdminAction::ChangeAdminRole
+            | AdminAction::ViewInvitations
+            | AdminAction::RevokeInvitation
             | AdminAction::ReadAuditLog => self == AdminRole::SuperAdmin,
             // Finding a customer and reading their account state is where every support case
             // starts, for people and bots alike.
@@ -77,6 +92,10 @@ impl AdminRole {
             // reversible, audited and announced to the customer, it touches no money and no
             // credential. A bot writes nothing.
             AdminAction::BanCustomer | AdminAction::UnbanCustomer => self != AdminRole::SupportBot,
+            // Recovering a customer who lost their authenticator is support's daily work, like a
+            // ban: audited with how the identity was verified, announced to the customer, and
+            // it neither reveals nor sets a credential. A bot cannot verify anyone.
+            AdminAction::RemoveCustomerMfa => self != AdminRole::SupportBot,
         }
     }
 }
@@ -100,6 +119,10 @@ pub mod permission {
     pub struct ViewCustomers;
     pub struct BanCustomer;
     pub struct UnbanCustomer;
+    pub struct RemoveCustomerMfa;
+    pub struct ChangeAdminRole;
+    pub struct ViewInvitations;
+    pub struct RevokeInvitation;
 
     impl Permission for RotateOwnCredential {
         const ACTION: AdminAction = AdminAction::RotateOwnCredential;
@@ -130,6 +153,18 @@ pub mod permission {
     }
     impl Permission for UnbanCustomer {
         const ACTION: AdminAction = AdminAction::UnbanCustomer;
+    }
+    impl Permission for RemoveCustomerMfa {
+        const ACTION: AdminAction = AdminAction::RemoveCustomerMfa;
+    }
+    impl Permission for ChangeAdminRole {
+        const ACTION: AdminAction = AdminAction::ChangeAdminRole;
+    }
+    impl Permission for ViewInvitations {
+        const ACTION: AdminAction = AdminAction::ViewInvitations;
+    }
+    impl Permission for RevokeInvitation {
+        const ACTION: AdminAction = AdminAction::RevokeInvitation;
     }
 }
 
@@ -231,6 +266,7 @@ impl<P: Permission> Grant<P> {
             target,
             source_address: self.origin.source_address.clone(),
             peer_address: self.origin.peer_address.clone(),
+            note: None,
         }
     }
 }
@@ -248,6 +284,10 @@ impl fmt::Display for AdminAction {
             Self::ViewCustomers => "view customer accounts",
             Self::BanCustomer => "ban customers",
             Self::UnbanCustomer => "unban customers",
+            Self::RemoveCustomerMfa => "remove customers' two-factor authentication",
+            Self::ChangeAdminRole => "change admin roles",
+            Self::ViewInvitations => "view admin invitations",
+            Self::RevokeInvitation => "revoke admin invitations",
         })
     }
 }
@@ -277,6 +317,9 @@ mod tests {
             AdminAction::InviteAdmin,
             AdminAction::IssueCredential,
             AdminAction::ReadAuditLog,
+            AdminAction::ChangeAdminRole,
+            AdminAction::ViewInvitations,
+            AdminAction::RevokeInvitation,
         ];
         for action in admin_actions {
             for role in AdminRole::ALL {
@@ -314,6 +357,7 @@ mod tests {
             assert!(role.may(AdminAction::ViewCustomers), "{role}");
             assert_eq!(role.may(AdminAction::BanCustomer), person, "{role}");
             assert_eq!(role.may(AdminAction::UnbanCustomer), person, "{role}");
+            assert_eq!(role.may(AdminAction::RemoveCustomerMfa), person, "{role}");
         }
     }
 

@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use crate::AdminRole;
 use crate::entities::db::admin_account::{
-    AdminAccountRow, AdminEmailTaken, DeleteAdminAccount, FindAdminAccount, InsertAdminAccount,
-    ListAdminAccounts,
+    AdminAccountRow, AdminEmailTaken, ChangeAdminAccountRole, DeleteAdminAccount, FindAdminAccount,
+    InsertAdminAccount, ListAdminAccounts, RoleChange,
 };
 use crate::entities::db::admin_credential::{IssueAdminCredential, NewCredential};
 use crate::services::access::{Actor, Grant, permission};
@@ -66,6 +66,14 @@ pub struct CreatedAdmin {
 pub struct DeleteAdminRequest {
     pub grant: Grant<permission::DeleteAdmin>,
     pub id: Uuid,
+}
+
+/// Gives another admin a different role. Their sessions carry on: every call is checked
+/// against the role stored now, so the change applies from their next call.
+pub struct ChangeAdminRoleRequest {
+    pub grant: Grant<permission::ChangeAdminRole>,
+    pub id: Uuid,
+    pub role: AdminRole,
 }
 
 /// Gives an admin a new credential, replacing the current one; what
@@ -204,6 +212,43 @@ impl Processor<DeleteAdminRequest> for AdminAccountService {
         }
         tracing::info!(admin_id = %input.id, "admin account deleted");
         Ok(())
+    }
+}
+
+impl Processor<ChangeAdminRoleRequest> for AdminAccountService {
+    type Output = AdminAccount;
+    type Error = ServiceError;
+
+    async fn process(&self, input: ChangeAdminRoleRequest) -> Result<Self::Output, Self::Error> {
+        // Nobody raises or lowers their own rights: a super admin demoting themselves by a slip
+        // could be the last one, and anyone else could not pass the permission check anyway.
+        if input.grant.actor() == Actor::Admin(input.id) {
+            return Err(ServiceError::FailedPrecondition(
+                "you cannot change your own role; ask another super admin".into(),
+            ));
+        }
+
+        let change = ChangeAdminAccountRole {
+            id: input.id,
+            role: input.role.as_db(),
+            audit: input
+                .grant
+                .audit("admin.role.change", admin_target(input.id)),
+        };
+        match self.db.process(change).await? {
+            RoleChange::Changed(row) => {
+                tracing::info!(admin_id = %row.id, role = %input.role, "admin role changed");
+                AdminAccount::try_from(row)
+            }
+            RoleChange::NotFound => Err(admin_not_found(input.id)),
+            RoleChange::Unchanged => Err(ServiceError::FailedPrecondition(format!(
+                "admin {} already has the {} role",
+                input.id, input.role
+            ))),
+            RoleChange::LastSuperAdmin => Err(ServiceError::FailedPrecondition(
+                "this is the last super admin; make another admin a super admin first".into(),
+            )),
+        }
     }
 }
 

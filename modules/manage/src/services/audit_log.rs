@@ -42,6 +42,8 @@ pub struct AuditLogEntry {
     pub target: String,
     pub source_address: Option<String>,
     pub peer_address: Option<String>,
+    /// Why, in the admin's words, for the actions that ask for it.
+    pub note: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -119,6 +121,7 @@ impl From<AuditLogRow> for AuditLogEntry {
             target: row.target,
             source_address: row.source_address,
             peer_address: row.peer_address,
+            note: row.note,
             created_at: row.created_at,
         }
     }

@@ -1,4 +1,5 @@
-//! Customer accounts from the admin side: search, view, ban and unban.
+//! Customer accounts from the admin side: search, view, ban and unban, and removing MFA
+//! during a verified recovery.
 //!
 //! The accounts belong to the auth module, so every operation here is a call to its
 //! [`CustomerAdminService`]; this module adds who may do it and the audit log.
@@ -16,7 +17,8 @@
 
 use helium_auth::services::customer_admin::{
     self as auth, BanCustomer, BanReason, CustomerAdminService, CustomerBanned, CustomerDetails,
-    CustomerFilter, CustomerPage, GetCustomer, SearchCustomers, UnbanCustomer,
+    CustomerFilter, CustomerMfaRemoved, CustomerPage, GetCustomer, RemoveCustomerMfa,
+    SearchCustomers, UnbanCustomer,
 };
 use helium_framework::error::ServiceError;
 use helium_framework::processor::{DatabaseProcessor, Processor};
@@ -47,6 +49,37 @@ pub struct BanCustomerRequest {
 pub struct UnbanCustomerRequest {
     pub grant: Grant<permission::UnbanCustomer>,
     pub id: Uuid,
+}
+
+/// The longest verification note accepted, matching the audit log's check constraint.
+pub const MAX_VERIFICATION_NOTE_CHARS: usize = 1000;
+
+/// How support verified a customer's identity before a recovery: trimmed, 1 to
+/// [`MAX_VERIFICATION_NOTE_CHARS`] characters. It goes into the audit log, so the next admin
+/// (and an investigation) can judge whether the recovery was sound.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerificationNote(String);
+
+impl VerificationNote {
+    /// # Errors
+    ///
+    /// [`ServiceError::InvalidArgument`] for an empty or too long note.
+    pub fn parse(note: &str) -> Result<Self, ServiceError> {
+        let note = note.trim();
+        if note.is_empty() || note.chars().count() > MAX_VERIFICATION_NOTE_CHARS {
+            return Err(ServiceError::InvalidArgument(format!(
+                "verification_note must say how the customer's identity was verified, in 1 to \
+                 {MAX_VERIFICATION_NOTE_CHARS} characters"
+            )));
+        }
+        Ok(Self(note.to_owned()))
+    }
+}
+
+pub struct RemoveCustomerMfaRequest {
+    pub grant: Grant<permission::RemoveCustomerMfa>,
+    pub id: Uuid,
+    pub note: VerificationNote,
 }
 
 #[derive(Clone)]
@@ -130,6 +163,31 @@ impl Processor<UnbanCustomerRequest> for CustomerService {
         self.record(&entry).await?;
 
         self.customers.process(UnbanCustomer { id: input.id }).await
+    }
+}
+
+impl Processor<RemoveCustomerMfaRequest> for CustomerService {
+    type Output = CustomerMfaRemoved;
+    type Error = ServiceError;
+
+    async fn process(
+        &self,
+        input: RemoveCustomerMfaRequest,
+    ) -> Result<CustomerMfaRemoved, ServiceError> {
+        if !self.current(input.id).await?.mfa_enabled {
+            return Err(auth::mfa_not_on(input.id));
+        }
+
+        // Written first, like a ban's: see the module's documentation.
+        let mut entry = input
+            .grant
+            .audit("customer.mfa.remove", customer_target(input.id));
+        entry.note = Some(input.note.0);
+        self.record(&entry).await?;
+
+        self.customers
+            .process(RemoveCustomerMfa { id: input.id })
+            .await
     }
 }
 

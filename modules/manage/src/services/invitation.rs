@@ -12,10 +12,13 @@ use crate::entities::db::admin_account::{AdminEmailTaken, FindAdminAccount};
 use crate::entities::db::admin_credential::NewCredential;
 use crate::entities::db::admin_invitation::{
     AcceptAdminInvitation, AdminInvitationRow, FindAdminInvitation, InsertAdminInvitation,
+    ListPendingInvitations, Revocation, RevokeAdminInvitation,
 };
 use crate::entities::db::audit_log::NewAuditEntry;
 use crate::services::access::{Actor, Grant, Origin, permission};
-use crate::services::admin_account::{AdminAccount, admin_name, email_taken, is_unique_violation};
+use crate::services::admin_account::{
+    AdminAccount, MAX_PAGE_SIZE, admin_name, email_taken, is_unique_violation,
+};
 use crate::services::secret::Secret;
 use crate::services::token::{AccessToken, AdminTokens};
 
@@ -49,6 +52,19 @@ pub struct AcceptInvitationRequest {
     pub token: Secret,
     pub name: String,
     pub origin: Origin,
+}
+
+/// Lists the invitations that can still be accepted, newest first.
+pub struct ListInvitationsRequest {
+    pub grant: Grant<permission::ViewInvitations>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// Withdraws an invitation before it is accepted.
+pub struct RevokeInvitationRequest {
+    pub grant: Grant<permission::RevokeInvitation>,
+    pub id: Uuid,
 }
 
 #[derive(Debug)]
@@ -172,6 +188,7 @@ impl Processor<AcceptInvitationRequest> for InvitationService {
             target: invitation_target(invitation.id),
             source_address: input.origin.source_address,
             peer_address: input.origin.peer_address,
+            note: None,
         };
         let accept = AcceptAdminInvitation {
             token_hash: token_hash.clone(),
@@ -208,8 +225,62 @@ impl Processor<AcceptInvitationRequest> for InvitationService {
     }
 }
 
+impl Processor<ListInvitationsRequest> for InvitationService {
+    type Output = Vec<AdminInvitation>;
+    type Error = ServiceError;
+
+    async fn process(&self, input: ListInvitationsRequest) -> Result<Self::Output, Self::Error> {
+        if input.limit == 0 || input.limit > MAX_PAGE_SIZE {
+            return Err(ServiceError::InvalidArgument(format!(
+                "page_size must be between 1 and {MAX_PAGE_SIZE}"
+            )));
+        }
+        let rows = self
+            .db
+            .process(ListPendingInvitations {
+                limit: i64::from(input.limit),
+                offset: i64::from(input.offset),
+            })
+            .await?;
+        rows.into_iter().map(AdminInvitation::try_from).collect()
+    }
+}
+
+impl Processor<RevokeInvitationRequest> for InvitationService {
+    type Output = ();
+    type Error = ServiceError;
+
+    async fn process(&self, input: RevokeInvitationRequest) -> Result<Self::Output, Self::Error> {
+        let revoke = RevokeAdminInvitation {
+            id: input.id,
+            audit: input
+                .grant
+                .audit("admin.invitation.revoke", invitation_target(input.id)),
+        };
+        match self.db.process(revoke).await? {
+            Revocation::Revoked => {
+                tracing::info!(invitation_id = %input.id, "admin invitation revoked");
+                Ok(())
+            }
+            Revocation::NotFound => Err(ServiceError::NotFound(format!(
+                "Invitation not found: {}",
+                input.id
+            ))),
+            Revocation::Accepted => Err(ServiceError::FailedPrecondition(
+                "this invitation has already been accepted; delete the admin account instead"
+                    .into(),
+            )),
+            Revocation::AlreadyRevoked => Err(ServiceError::FailedPrecondition(
+                "this invitation has already been revoked".into(),
+            )),
+        }
+    }
+}
+
 fn invitation_is_open(invitation: &AdminInvitationRow) -> bool {
-    invitation.accepted_at.is_none() && invitation.expires_at > Utc::now()
+    invitation.accepted_at.is_none()
+        && invitation.revoked_at.is_none()
+        && invitation.expires_at > Utc::now()
 }
 
 /// Why an invitation that cannot be accepted is refused, each reason with its own status so a
@@ -221,6 +292,9 @@ fn refusal(invitation: Option<AdminInvitationRow>) -> ServiceError {
         ),
         Some(invitation) if invitation.accepted_at.is_some() => ServiceError::AlreadyExists(
             "this invitation has already been accepted; sign in instead".into(),
+        ),
+        Some(invitation) if invitation.revoked_at.is_some() => ServiceError::FailedPrecondition(
+            "this invitation was withdrawn; ask a super admin for a new one".into(),
         ),
         Some(invitation) => ServiceError::FailedPrecondition(format!(
             "this invitation expired at {}; ask a super admin for a new one",

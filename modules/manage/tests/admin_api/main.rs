@@ -5,8 +5,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod audit_log;
+mod customer_mfa;
 mod customers;
+mod invitation_revocation;
 mod invitations;
+mod role_changes;
 mod roles;
 mod sessions;
 mod support;

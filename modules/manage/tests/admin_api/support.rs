@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 
+use helium_auth::cache::AuthCache;
 use helium_auth::config::AuthConfig;
 use helium_auth::rpc::pb as auth_pb;
 use helium_auth::rpc::pb::account_service_client::AccountServiceClient;
@@ -56,10 +57,27 @@ impl TestApi {
             "https://app.test/reset?token={TOKEN}".into();
         configs.save(&customer_auth).await.unwrap();
 
-        let (auth, admin) =
-            helium_manage::rpc::services(db.pool.clone(), redis.clone(), configs.clone());
+        // The customer services and the admin ones share the worker's memory of sessions
+        // and profiles, listening as in a worker, so a ban is seen at once by both.
+        let auth_cache = AuthCache::new();
+        let watcher = auth_cache.clone();
+        let watched = db.pool.clone();
+        tokio::spawn(async move {
+            watcher
+                .watch(watched, tokio_util::sync::CancellationToken::new())
+                .await
+        });
+        while !auth_cache.is_listening() {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let (auth, admin) = helium_manage::rpc::services(
+            db.pool.clone(),
+            redis.clone(),
+            configs.clone(),
+            auth_cache.clone(),
+        );
         let (customer_auth, customer_account) =
-            helium_auth::rpc::services(db.pool.clone(), redis, configs);
+            helium_auth::rpc::services(db.pool.clone(), redis, configs, auth_cache);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let server = tokio::spawn(async move {

@@ -1,4 +1,4 @@
-//! `auth.email_link`: registration and password-reset links.
+//! `auth.email_link`: registration, password-reset and email-change links.
 //!
 //! Consuming a link and acting on it happen in one transaction ([`lock_link`] takes a row
 //! lock), so two clicks racing on the same link cannot both succeed.
@@ -12,6 +12,9 @@ use uuid::Uuid;
 pub enum LinkPurpose {
     Registration,
     PasswordReset,
+    /// Confirms a new address for an account: `email` is the new address, `user_id` the
+    /// account.
+    EmailChange,
 }
 
 impl LinkPurpose {
@@ -19,6 +22,7 @@ impl LinkPurpose {
         match self {
             Self::Registration => "registration",
             Self::PasswordReset => "password_reset",
+            Self::EmailChange => "email_change",
         }
     }
 }
@@ -109,4 +113,22 @@ pub async fn mark_link_used(
     .execute(connection)
     .await?;
     Ok(())
+}
+
+/// Marks every unused link of `purpose` for an account used, inside the caller's transaction:
+/// a newer request, or an email change, makes the older links meaningless. Returns how many.
+pub async fn retire_links(
+    connection: &mut sqlx::PgConnection,
+    user_id: Uuid,
+    purpose: LinkPurpose,
+) -> Result<u64, sqlx::Error> {
+    let retired = sqlx::query!(
+        "UPDATE auth.email_link SET used_at = now()
+         WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL",
+        user_id,
+        purpose.as_db(),
+    )
+    .execute(connection)
+    .await?;
+    Ok(retired.rows_affected())
 }

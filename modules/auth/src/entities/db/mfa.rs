@@ -156,3 +156,41 @@ pub async fn disable_mfa(
     .await?;
     Ok(removed.rows_affected() == 1)
 }
+
+/// Replaces an account's recovery codes inside the caller's transaction, used or not, with
+/// `recovery_code_hashes`. The authenticator row is locked first, so a concurrent turning-off
+/// either happens before (and this finds MFA off) or waits for this to commit. Returns whether
+/// MFA was on; when it was not, nothing is written.
+pub async fn replace_recovery_codes(
+    connection: &mut sqlx::PgConnection,
+    user_id: Uuid,
+    recovery_code_hashes: &[Vec<u8>],
+) -> Result<bool, sqlx::Error> {
+    let enabled = sqlx::query_scalar!(
+        "SELECT user_id FROM auth.user_mfa
+         WHERE user_id = $1 AND enabled_at IS NOT NULL
+         FOR UPDATE",
+        user_id,
+    )
+    .fetch_optional(&mut *connection)
+    .await?;
+    if enabled.is_none() {
+        return Ok(false);
+    }
+
+    sqlx::query!(
+        "DELETE FROM auth.mfa_recovery_code WHERE user_id = $1",
+        user_id
+    )
+    .execute(&mut *connection)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO auth.mfa_recovery_code (user_id, code_hash)
+         SELECT $1, code_hash FROM UNNEST($2::bytea[]) AS codes (code_hash)",
+        user_id,
+        recovery_code_hashes,
+    )
+    .execute(connection)
+    .await?;
+    Ok(true)
+}

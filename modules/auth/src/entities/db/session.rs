@@ -50,6 +50,17 @@ pub struct RevokeUserSessions {
     pub user_id: Uuid,
 }
 
+/// Revokes every active session of an account but `keep`. Returns their ids.
+pub struct RevokeOtherSessions {
+    pub user_id: Uuid,
+    pub keep: Uuid,
+}
+
+/// Whether a session is neither revoked nor expired.
+pub struct IsSessionActive {
+    pub id: Uuid,
+}
+
 /// The active sessions of an account, newest first.
 pub struct ListActiveSessions {
     pub user_id: Uuid,
@@ -145,6 +156,40 @@ impl Processor<RevokeUserSessions> for DatabaseProcessor {
             input.user_id,
         )
         .fetch_all(self.pool())
+        .await
+    }
+}
+
+impl Processor<RevokeOtherSessions> for DatabaseProcessor {
+    type Output = Vec<Uuid>;
+    type Error = sqlx::Error;
+
+    async fn process(&self, input: RevokeOtherSessions) -> Result<Self::Output, Self::Error> {
+        sqlx::query_scalar!(
+            "UPDATE auth.session SET revoked_at = now()
+             WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL
+             RETURNING id",
+            input.user_id,
+            input.keep,
+        )
+        .fetch_all(self.pool())
+        .await
+    }
+}
+
+impl Processor<IsSessionActive> for DatabaseProcessor {
+    type Output = bool;
+    type Error = sqlx::Error;
+
+    async fn process(&self, input: IsSessionActive) -> Result<bool, Self::Error> {
+        sqlx::query_scalar!(
+            r#"SELECT EXISTS (
+                   SELECT 1 FROM auth.session
+                   WHERE id = $1 AND revoked_at IS NULL AND expires_at > now()
+               ) AS "active!""#,
+            input.id,
+        )
+        .fetch_one(self.pool())
         .await
     }
 }

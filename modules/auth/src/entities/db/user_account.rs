@@ -127,3 +127,24 @@ pub async fn set_password(
     .await?;
     Ok(())
 }
+
+/// Replaces an account's email address inside the caller's transaction. Returns the address
+/// it had, or `None` when no account has this id. An address another account holds (in any
+/// letter case) fails with the unique index's violation, so two accounts racing for one
+/// address cannot both get it.
+pub async fn set_email(
+    connection: &mut sqlx::PgConnection,
+    user_id: Uuid,
+    email: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "UPDATE auth.user_account AS account SET email = $2, updated_at = now()
+         FROM (SELECT id, email FROM auth.user_account WHERE id = $1 FOR UPDATE) AS previous
+         WHERE account.id = previous.id
+         RETURNING previous.email",
+        user_id,
+        email,
+    )
+    .fetch_optional(connection)
+    .await
+}

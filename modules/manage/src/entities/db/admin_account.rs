@@ -54,6 +54,29 @@ pub struct DeleteAdminAccount {
     pub audit: NewAuditEntry,
 }
 
+/// Gives an account another role and appends the audit row, in one transaction, unless that
+/// would leave no super admin.
+///
+/// Every super admin row is locked first, in id order, so two demotions racing (each of the
+/// last two super admins demoting the other) run one after the other: the second waits for
+/// the first's locks, then finds only one super admin left and changes nothing.
+pub struct ChangeAdminAccountRole {
+    pub id: Uuid,
+    pub role: &'static str,
+    pub audit: NewAuditEntry,
+}
+
+/// What [`ChangeAdminAccountRole`] found; only `Changed` wrote anything.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RoleChange {
+    Changed(AdminAccountRow),
+    NotFound,
+    /// The account has this role already.
+    Unchanged,
+    /// The account is the only super admin, and the new role is another.
+    LastSuperAdmin,
+}
+
 /// Whether another account already uses an email address, in any letter case.
 pub struct AdminEmailTaken {
     pub email: String,
@@ -159,6 +182,49 @@ impl Processor<DeleteAdminAccount> for DatabaseProcessor {
         audit_log::append(&mut transaction, &input.audit).await?;
         transaction.commit().await?;
         Ok(true)
+    }
+}
+
+impl Processor<ChangeAdminAccountRole> for DatabaseProcessor {
+    type Output = RoleChange;
+    type Error = sqlx::Error;
+
+    async fn process(&self, input: ChangeAdminAccountRole) -> Result<Self::Output, Self::Error> {
+        let mut transaction = self.pool().begin().await?;
+        let super_admins = sqlx::query_scalar!(
+            "SELECT id FROM manage.admin_account WHERE role = 'super_admin'
+             ORDER BY id FOR UPDATE",
+        )
+        .fetch_all(&mut *transaction)
+        .await?;
+        let current = sqlx::query_scalar!(
+            "SELECT role FROM manage.admin_account WHERE id = $1 FOR UPDATE",
+            input.id,
+        )
+        .fetch_optional(&mut *transaction)
+        .await?;
+        let Some(current) = current else {
+            return Ok(RoleChange::NotFound);
+        };
+        if current == input.role {
+            return Ok(RoleChange::Unchanged);
+        }
+        if current == "super_admin" && super_admins.len() <= 1 {
+            return Ok(RoleChange::LastSuperAdmin);
+        }
+
+        let row = sqlx::query_as!(
+            AdminAccountRow,
+            "UPDATE manage.admin_account SET role = $2 WHERE id = $1
+             RETURNING id, name, role, email, avatar, created_at",
+            input.id,
+            input.role,
+        )
+        .fetch_one(&mut *transaction)
+        .await?;
+        audit_log::append(&mut transaction, &input.audit).await?;
+        transaction.commit().await?;
+        Ok(RoleChange::Changed(row))
     }
 }
 

@@ -19,6 +19,8 @@ pub struct AdminInvitationRow {
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub accepted_at: Option<DateTime<Utc>>,
+    /// Set when a super admin withdrew the invitation.
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 /// Stores an invitation, queues its e-mail and appends the audit row, in one transaction: the
@@ -37,6 +39,30 @@ pub struct InsertAdminInvitation {
 /// An invitation by its token's hash, whatever its state.
 pub struct FindAdminInvitation {
     pub token_hash: Vec<u8>,
+}
+
+/// Invitations that can still be accepted (neither accepted, revoked nor expired), newest
+/// first.
+pub struct ListPendingInvitations {
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Withdraws an invitation that was neither accepted nor revoked, and appends the audit row,
+/// in one transaction. The `UPDATE ... WHERE accepted_at IS NULL` takes the row lock an
+/// acceptance also needs, so of an acceptance and a revocation racing, exactly one wins.
+pub struct RevokeAdminInvitation {
+    pub id: Uuid,
+    pub audit: NewAuditEntry,
+}
+
+/// What [`RevokeAdminInvitation`] found; only `Revoked` wrote anything.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Revocation {
+    Revoked,
+    NotFound,
+    Accepted,
+    AlreadyRevoked,
 }
 
 /// Accepts a pending invitation: marks it accepted, creates the account with the invitation's
@@ -67,7 +93,8 @@ impl Processor<InsertAdminInvitation> for DatabaseProcessor {
             "INSERT INTO manage.admin_invitation
                  (id, email, role, token_hash, invited_by, expires_at)
              VALUES ($1, $2, $3, $4, $5, $6)
-             RETURNING id, email, role, invited_by, created_at, expires_at, accepted_at",
+             RETURNING id, email, role, invited_by, created_at, expires_at, accepted_at,
+                       revoked_at",
             input.id,
             input.email,
             input.role,
@@ -92,7 +119,7 @@ impl Processor<FindAdminInvitation> for DatabaseProcessor {
     async fn process(&self, input: FindAdminInvitation) -> Result<Self::Output, Self::Error> {
         sqlx::query_as!(
             AdminInvitationRow,
-            "SELECT id, email, role, invited_by, created_at, expires_at, accepted_at
+            "SELECT id, email, role, invited_by, created_at, expires_at, accepted_at, revoked_at
              FROM manage.admin_invitation WHERE token_hash = $1",
             input.token_hash,
         )
@@ -110,7 +137,8 @@ impl Processor<AcceptAdminInvitation> for DatabaseProcessor {
         let claimed = sqlx::query!(
             "UPDATE manage.admin_invitation
              SET accepted_at = now()
-             WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > now()
+             WHERE token_hash = $1 AND accepted_at IS NULL AND revoked_at IS NULL
+               AND expires_at > now()
              RETURNING id, email, role",
             input.token_hash,
         )
@@ -143,5 +171,61 @@ impl Processor<AcceptAdminInvitation> for DatabaseProcessor {
         audit_log::append(&mut transaction, &input.audit).await?;
         transaction.commit().await?;
         Ok(Some(account))
+    }
+}
+
+impl Processor<ListPendingInvitations> for DatabaseProcessor {
+    type Output = Vec<AdminInvitationRow>;
+    type Error = sqlx::Error;
+
+    async fn process(&self, input: ListPendingInvitations) -> Result<Self::Output, Self::Error> {
+        sqlx::query_as!(
+            AdminInvitationRow,
+            "SELECT id, email, role, invited_by, created_at, expires_at, accepted_at, revoked_at
+             FROM manage.admin_invitation
+             WHERE accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+             ORDER BY created_at DESC, id DESC
+             LIMIT $1 OFFSET $2",
+            input.limit,
+            input.offset,
+        )
+        .fetch_all(self.pool())
+        .await
+    }
+}
+
+impl Processor<RevokeAdminInvitation> for DatabaseProcessor {
+    type Output = Revocation;
+    type Error = sqlx::Error;
+
+    async fn process(&self, input: RevokeAdminInvitation) -> Result<Self::Output, Self::Error> {
+        let mut transaction = self.pool().begin().await?;
+        let revoked = sqlx::query!(
+            "UPDATE manage.admin_invitation SET revoked_at = now()
+             WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL",
+            input.id,
+        )
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected()
+            == 1;
+        if revoked {
+            audit_log::append(&mut transaction, &input.audit).await?;
+            transaction.commit().await?;
+            return Ok(Revocation::Revoked);
+        }
+
+        let state = sqlx::query!(
+            r#"SELECT accepted_at IS NOT NULL AS "accepted!"
+               FROM manage.admin_invitation WHERE id = $1"#,
+            input.id,
+        )
+        .fetch_optional(&mut *transaction)
+        .await?;
+        Ok(match state {
+            None => Revocation::NotFound,
+            Some(state) if state.accepted => Revocation::Accepted,
+            Some(_) => Revocation::AlreadyRevoked,
+        })
     }
 }

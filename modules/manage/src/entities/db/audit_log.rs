@@ -15,6 +15,8 @@ pub struct NewAuditEntry {
     pub target: String,
     pub source_address: Option<String>,
     pub peer_address: Option<String>,
+    /// Why, in the admin's words, for the actions that ask for it.
+    pub note: Option<String>,
 }
 
 /// A stored row.
@@ -26,6 +28,7 @@ pub struct AuditLogRow {
     pub target: String,
     pub source_address: Option<String>,
     pub peer_address: Option<String>,
+    pub note: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -38,14 +41,16 @@ pub async fn append(
     entry: &NewAuditEntry,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "INSERT INTO manage.audit_log (id, actor_id, action, target, source_address, peer_address)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO manage.audit_log
+             (id, actor_id, action, target, source_address, peer_address, note)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
         entry.id,
         entry.actor_id,
         entry.action,
         entry.target,
         entry.source_address,
         entry.peer_address,
+        entry.note,
     )
     .execute(connection)
     .await?;
@@ -71,7 +76,7 @@ impl Processor<ListAuditEntries> for DatabaseProcessor {
     async fn process(&self, input: ListAuditEntries) -> Result<Self::Output, Self::Error> {
         sqlx::query_as!(
             AuditLogRow,
-            "SELECT id, actor_id, action, target, source_address, peer_address, created_at
+            "SELECT id, actor_id, action, target, source_address, peer_address, note, created_at
              FROM manage.audit_log
              WHERE ($1::uuid IS NULL OR actor_id = $1)
                AND ($2::text IS NULL OR action = $2)
