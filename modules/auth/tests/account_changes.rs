@@ -143,6 +143,7 @@ impl Harness {
         let app = app(&secret);
         let confirm = ConfirmMfaEnrollmentRequest {
             code: app.generate(now()).to_string(),
+            reverification_token: self.reverify(access_token, PASSWORD).await,
         };
         let codes = self
             .account
@@ -598,16 +599,24 @@ async fn an_email_change_without_reverification_is_refused_and_sends_nothing() {
     // Arrange
     let mut harness = harness().await;
     let ann = harness.customer("ann@example.com").await;
+    let access_token = ann.session.access_token.clone();
     let emails_before = harness.emails().await.len();
 
     // Act
     let refusal = harness
-        .request_email_change(&ann.session.access_token, "stale", "ann@new.example")
+        .request_email_change(&access_token, "stale", "ann@new.example")
+        .await;
+    let emails_after_refusal = harness.emails().await.len();
+    let grant = harness.reverify(&access_token, PASSWORD).await;
+    let retry = harness
+        .request_email_change(&access_token, &grant, "ann@new.example")
         .await;
 
-    // Assert
+    // Assert: nothing sent, and no resend interval or email limit spent on the refusal.
     refused(refusal, Code::PermissionDenied);
-    assert_eq!(harness.emails().await.len(), emails_before);
+    assert_eq!(emails_after_refusal, emails_before);
+    assert!(retry.is_ok(), "the refusal spent a limit: {retry:?}");
+    assert_eq!(harness.subjects("ann@new.example").await.len(), 1);
     harness.db.drop_database().await;
 }
 

@@ -61,12 +61,27 @@ impl Harness {
         response.unwrap().into_inner()
     }
 
+    /// Confirms with a fresh re-verification, as a frontend would ask for just before.
     async fn confirm_enrolment(
         &mut self,
         access_token: &str,
         code: &str,
     ) -> Result<Vec<String>, tonic::Status> {
-        let message = ConfirmMfaEnrollmentRequest { code: code.into() };
+        let reverification_token = self.reverify(access_token, PASSWORD).await;
+        self.confirm_with(access_token, code, &reverification_token)
+            .await
+    }
+
+    async fn confirm_with(
+        &mut self,
+        access_token: &str,
+        code: &str,
+        reverification_token: &str,
+    ) -> Result<Vec<String>, tonic::Status> {
+        let message = ConfirmMfaEnrollmentRequest {
+            code: code.into(),
+            reverification_token: reverification_token.into(),
+        };
         let request = authorized(message, access_token);
         let response = self.account.confirm_mfa_enrollment(request).await?;
         Ok(response.into_inner().recovery_codes)
@@ -191,6 +206,35 @@ async fn enrolment_confirmed_with_a_current_code_turns_mfa_on_and_returns_recove
             .iter()
             .any(|subject| subject.contains("Two-factor authentication was turned on"))
     );
+    harness.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn turning_mfa_on_needs_a_fresh_reverification() {
+    // Arrange: a stolen access token alone must not add a factor that locks the owner out.
+    let mut harness = harness().await;
+    let access_token = harness.signed_up("ada@example.com").await;
+    let enrolment = harness.begin_enrolment(&access_token).await;
+    let code = app(&enrolment.secret).generate(now()).to_string();
+    let grant = harness.reverify(&access_token, PASSWORD).await;
+
+    // Act
+    let without = harness.confirm_with(&access_token, &code, "").await;
+    let made_up = harness.confirm_with(&access_token, &code, "made-up").await;
+    let wrong_code = harness
+        .confirm_with(&access_token, &wrong(&code), &grant)
+        .await;
+    let after_refusals = harness.profile(&access_token).await.unwrap();
+    let confirmed = harness.confirm_with(&access_token, &code, &grant).await;
+
+    // Assert
+    assert_eq!(without.unwrap_err().code(), Code::PermissionDenied);
+    assert_eq!(made_up.unwrap_err().code(), Code::PermissionDenied);
+    assert_eq!(wrong_code.unwrap_err().code(), Code::InvalidArgument);
+    assert!(!after_refusals.mfa_enabled);
+    let recovery_codes = confirmed.expect("the grant survived the wrong code");
+    assert_eq!(recovery_codes.len(), 10);
+    assert!(harness.profile(&access_token).await.unwrap().mfa_enabled);
     harness.db.drop_database().await;
 }
 

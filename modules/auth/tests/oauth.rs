@@ -317,7 +317,7 @@ async fn an_address_the_provider_does_not_vouch_for_is_refused() {
 
 #[tokio::test]
 async fn oauth_does_not_bypass_mfa() {
-    // Arrange: a customer with MFA on and Google linked.
+    // Arrange: a customer with MFA on.
     let mut oauth = oauth().await;
     let registered = oauth.harness.register("cy@example.com", PASSWORD).await;
     let access_token = registered.session.unwrap().access_token;
@@ -331,6 +331,7 @@ async fn oauth_does_not_bypass_mfa() {
     let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
     let message = ConfirmMfaEnrollmentRequest {
         code: app.generate(now).to_string(),
+        reverification_token: oauth.harness.reverify(&access_token, PASSWORD).await,
     };
     let confirmed = oauth
         .harness
@@ -340,26 +341,30 @@ async fn oauth_does_not_bypass_mfa() {
     let recovery_code = confirmed.unwrap().into_inner().recovery_codes[0].clone();
     let google = FakeUser::verified("cy@example.com");
 
-    // Act: the first OAuth sign-in links by address, the second finds the link.
-    let first = oauth
-        .sign_in_as(FakeProvider::Google, &google)
+    // Act: the address alone does not link the account; its owner links from inside.
+    let by_address = oauth.sign_in_as(FakeProvider::Google, &google).await;
+    let methods_after_refusal = oauth.methods(&access_token).await;
+    oauth
+        .link(&access_token, FakeProvider::Google, &google)
         .await
         .unwrap();
-    let second = oauth
+    let linked = oauth
         .sign_in_as(FakeProvider::Google, &google)
         .await
         .unwrap();
 
-    // Assert: no session without the second factor.
-    for response in [&first, &second] {
-        assert!(response.session.is_none());
-        assert!(response.mfa_challenge.is_some());
-    }
+    // Assert: no link past the second factor, and no session without it.
+    let status = by_address.unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition);
+    assert!(status.message().contains("link Google from your account"));
+    assert_eq!(names(&methods_after_refusal), ["password"]);
+    assert!(linked.session.is_none());
+    assert!(linked.mfa_challenge.is_some());
     let completed = oauth
         .harness
         .auth
         .complete_sign_in(CompleteSignInRequest {
-            challenge: second.mfa_challenge.unwrap(),
+            challenge: linked.mfa_challenge.unwrap(),
             code: recovery_code,
         })
         .await

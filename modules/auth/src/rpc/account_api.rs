@@ -200,12 +200,14 @@ impl pb::account_service_server::AccountService for AccountApi {
         request: Request<pb::ConfirmMfaEnrollmentRequest>,
     ) -> Result<Response<pb::ConfirmMfaEnrollmentResponse>, Status> {
         let caller = self.caller(&request).await?;
-        let code = request.into_inner().code;
+        let message = request.into_inner();
 
-        let recovery_codes = self
-            .mfa
-            .process(ConfirmMfaEnrollment { caller, code })
-            .await?;
+        let confirm = ConfirmMfaEnrollment {
+            caller,
+            code: message.code,
+            reverification_token: message.reverification_token,
+        };
+        let recovery_codes = self.mfa.process(confirm).await?;
         Ok(Response::new(pb::ConfirmMfaEnrollmentResponse {
             recovery_codes,
         }))

@@ -113,7 +113,7 @@ pub fn services(
     let account = AccountApi {
         sessions,
         accounts: AccountService::new(db.clone(), cache.clone()),
-        mfa: MfaService::new(db, configs, shield, cache),
+        mfa: MfaService::new(db, configs, shield, cache, reverification.clone()),
         reverification,
         account_security,
         oauth,

@@ -16,14 +16,14 @@ use helium_shield::services::{AdmitEmailRequest, Shield};
 
 use super::email::{self, LinkEmail};
 use super::mfa::{RECOVERY_CODES, recovery_code, recovery_hash};
-use super::registration::{check_domain, claim_resend_slot, usable_link};
+use super::registration::{check_domain, claim_resend_slot, usable_account_link};
 use super::reverification::{ConsumeReverification, ReverificationService};
 use super::session::{Caller, RevokeOtherSessions, SessionService, seconds};
-use super::{ip_of, parse_email};
+use super::{existing_account, ip_of, parse_email};
 use crate::config::AuthConfig;
 use crate::entities::db::email_link::{self, LinkPurpose};
 use crate::entities::db::mfa::replace_recovery_codes;
-use crate::entities::db::user_account::{self, FindUserByEmail, FindUserById, UserAccountRow};
+use crate::entities::db::user_account::{self, FindUserByEmail};
 use crate::entities::redis::resend::ResendSlots;
 use crate::password;
 
@@ -91,13 +91,6 @@ impl AccountSecurityService {
         }
     }
 
-    async fn account(&self, caller: Caller) -> Result<UserAccountRow, ServiceError> {
-        self.db
-            .process(FindUserById { id: caller.user_id })
-            .await?
-            .ok_or_else(|| ServiceError::Unauthenticated("the account no longer exists".into()))
-    }
-
     async fn config(&self) -> Result<AuthConfig, ServiceError> {
         self.configs.load().await.map_err(ServiceError::internal)
     }
@@ -114,7 +107,7 @@ impl Processor<ChangePassword> for AccountSecurityService {
     type Error = ServiceError;
 
     async fn process(&self, input: ChangePassword) -> Result<PasswordChanged, ServiceError> {
-        let account = self.account(input.caller).await?;
+        let account = existing_account(&self.db, input.caller.user_id).await?;
         password::check_policy(&input.new_password, &account.email)?;
         let config = self.config().await?;
         self.consume(input.caller, input.reverification_token)
@@ -147,7 +140,7 @@ impl Processor<RequestEmailChange> for AccountSecurityService {
 
     async fn process(&self, input: RequestEmailChange) -> Result<(), ServiceError> {
         let new_email = parse_email(&input.new_email)?;
-        let account = self.account(input.caller).await?;
+        let account = existing_account(&self.db, input.caller.user_id).await?;
         if new_email.eq_ignore_ascii_case(&account.email) {
             return Err(ServiceError::InvalidArgument(
                 "this is already the account's email address".into(),
@@ -155,14 +148,16 @@ impl Processor<RequestEmailChange> for AccountSecurityService {
         }
         let config = self.config().await?;
         check_domain(&config.email_provider.register_domain, &new_email)?;
+        // Before the limits, which count what they admit: a request without a valid grant
+        // must not spend the address's resend slot or its share of the email limits.
+        self.consume(input.caller, input.reverification_token)
+            .await?;
         claim_resend_slot(&self.resend, &config, &new_email, LinkPurpose::EmailChange).await?;
         let admit = AdmitEmailRequest {
             address: ip_of(&input.ip_address),
             recipient: new_email.clone(),
         };
         self.shield.process(admit).await?;
-        self.consume(input.caller, input.reverification_token)
-            .await?;
 
         // An address another account holds gets the same answer as a free one, and no email:
         // see `RequestEmailChange` in auth.proto for why.
@@ -215,12 +210,7 @@ impl Processor<ConfirmEmailChange> for AccountSecurityService {
         let mut transaction = self.db.pool().begin().await?;
         let link =
             email_link::lock_link(&mut transaction, &token_hash, LinkPurpose::EmailChange).await?;
-        let link = usable_link(link)?;
-        let Some(user_id) = link.user_id else {
-            return Err(ServiceError::NotFound(
-                "this link is not valid; ask for a new one".into(),
-            ));
-        };
+        let (user_id, link) = usable_account_link(link)?;
         let changed = user_account::set_email(&mut transaction, user_id, &link.email).await;
         let previous = match changed {
             Ok(Some(previous)) => previous,
@@ -246,6 +236,7 @@ impl Processor<ConfirmEmailChange> for AccountSecurityService {
         let notice = SecurityEvent::EmailChanged;
         email::queue_security_notice(&mut transaction, &config, &previous, notice).await?;
         transaction.commit().await?;
+        self.sessions.cache().forget_account(user_id);
         tracing::info!(%user_id, "email address changed");
         Ok(())
     }
@@ -256,7 +247,7 @@ impl Processor<RegenerateRecoveryCodes> for AccountSecurityService {
     type Error = ServiceError;
 
     async fn process(&self, input: RegenerateRecoveryCodes) -> Result<Vec<String>, ServiceError> {
-        let account = self.account(input.caller).await?;
+        let account = existing_account(&self.db, input.caller.user_id).await?;
         let mfa_on = self
             .db
             .process(crate::entities::db::mfa::FindUserMfa {

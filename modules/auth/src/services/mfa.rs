@@ -15,16 +15,15 @@ use helium_framework::tokens::secret_hash;
 use helium_shield::services::{AdmitSignInRequest, RecordFailedSignInRequest, Shield};
 use totp_rs::{Builder, Secret, Totp};
 
-use super::email;
-use super::ip_of;
+use super::reverification::{ConsumeReverification, ReverificationService};
 use super::session::Caller;
+use super::{email, existing_account, ip_of};
 use crate::cache::AuthCache;
 use crate::config::AuthConfig;
 use crate::entities::db::mfa::{
     AcceptTotpStep, FindUserMfa, StorePendingMfa, UseRecoveryCode, UserMfaRow, disable_mfa,
     enable_mfa,
 };
-use crate::entities::db::user_account::{FindUserById, UserAccountRow};
 use crate::password;
 
 /// How many recovery codes an enrolment hands out.
@@ -48,6 +47,7 @@ pub struct MfaEnrollment {
 pub struct ConfirmMfaEnrollment {
     pub caller: Caller,
     pub code: String,
+    pub reverification_token: String,
 }
 
 /// Turns MFA off. A stolen access token is not enough: the password and a current code (or a
@@ -66,6 +66,8 @@ pub struct MfaService {
     shield: Shield,
     /// The profile shows whether MFA is on, so turning it on or off forgets the profile.
     cache: AuthCache,
+    /// Turning MFA on needs a fresh proof of identity.
+    reverification: ReverificationService,
 }
 
 impl MfaService {
@@ -74,20 +76,15 @@ impl MfaService {
         configs: ConfigStore,
         shield: Shield,
         cache: AuthCache,
+        reverification: ReverificationService,
     ) -> Self {
         Self {
             db,
             configs,
             shield,
             cache,
+            reverification,
         }
-    }
-
-    async fn account(&self, caller: Caller) -> Result<UserAccountRow, ServiceError> {
-        self.db
-            .process(FindUserById { id: caller.user_id })
-            .await?
-            .ok_or_else(|| ServiceError::Unauthenticated("the account no longer exists".into()))
     }
 
     async fn config(&self) -> Result<AuthConfig, ServiceError> {
@@ -100,7 +97,7 @@ impl Processor<BeginMfaEnrollment> for MfaService {
     type Error = ServiceError;
 
     async fn process(&self, input: BeginMfaEnrollment) -> Result<MfaEnrollment, ServiceError> {
-        let account = self.account(input.caller).await?;
+        let account = existing_account(&self.db, input.caller.user_id).await?;
         let config = self.config().await?;
 
         // The otpauth URI separates issuer and account with a colon, so neither may hold one.
@@ -134,7 +131,7 @@ impl Processor<ConfirmMfaEnrollment> for MfaService {
     type Error = ServiceError;
 
     async fn process(&self, input: ConfirmMfaEnrollment) -> Result<Vec<String>, ServiceError> {
-        let account = self.account(input.caller).await?;
+        let account = existing_account(&self.db, input.caller.user_id).await?;
         let mfa = self
             .db
             .process(FindUserMfa {
@@ -156,6 +153,11 @@ impl Processor<ConfirmMfaEnrollment> for MfaService {
                 "the code is not correct; enter the code the authenticator app shows now".into(),
             )
         })?;
+        let consume = ConsumeReverification {
+            caller: input.caller,
+            token: input.reverification_token,
+        };
+        self.reverification.process(consume).await?;
 
         let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
         let hashes: Vec<Vec<u8>> = codes.iter().map(|code| recovery_hash(code)).collect();
@@ -177,7 +179,7 @@ impl Processor<DisableMfa> for MfaService {
     type Error = ServiceError;
 
     async fn process(&self, input: DisableMfa) -> Result<(), ServiceError> {
-        let account = self.account(input.caller).await?;
+        let account = existing_account(&self.db, input.caller.user_id).await?;
         let mfa = self
             .db
             .process(FindUserMfa {

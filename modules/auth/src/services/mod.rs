@@ -17,6 +17,21 @@ pub mod session;
 pub mod sign_in;
 
 use helium_framework::error::ServiceError;
+use helium_framework::processor::{DatabaseProcessor, Processor};
+use uuid::Uuid;
+
+use crate::entities::db::user_account::{FindUserById, UserAccountRow};
+
+/// A signed-in customer's account. Its token may outlive it (an account removed since), which
+/// the caller hears as a session that no longer works.
+pub(crate) async fn existing_account(
+    db: &DatabaseProcessor,
+    user_id: Uuid,
+) -> Result<UserAccountRow, ServiceError> {
+    db.process(FindUserById { id: user_id })
+        .await?
+        .ok_or_else(|| ServiceError::Unauthenticated("the account no longer exists".into()))
+}
 
 /// Checks the shape of an email address and returns it trimmed.
 pub(crate) fn parse_email(email: &str) -> Result<String, ServiceError> {

@@ -42,13 +42,13 @@ use super::registration::check_domain;
 use super::reverification::{ConsumeReverification, Reverification, ReverificationService};
 use super::session::Caller;
 use super::sign_in::{SignInOutcome, SignInService};
-use super::{ip_of, parse_email};
+use super::{existing_account, ip_of, parse_email};
 use crate::config::{AuthConfig, OAuthProviderConfig};
 use crate::entities::db::mfa::{FindUserMfa, UserMfaRow};
 use crate::entities::db::oauth_identity::{
     self, FindIdentity, ListIdentities, OAuthIdentityRow, PROVIDER_TAKEN, SUBJECT_TAKEN,
 };
-use crate::entities::db::user_account::{FindUserByEmail, FindUserById, UserAccountRow};
+use crate::entities::db::user_account::{FindUserByEmail, UserAccountRow};
 use crate::entities::redis::oauth_state::{
     OAuthPurpose, OAuthStates, PendingOAuth, StoreOAuthState, TakeOAuthState,
 };
@@ -250,13 +250,6 @@ impl OAuthService {
         ))
     }
 
-    async fn account(&self, caller: Caller) -> Result<UserAccountRow, ServiceError> {
-        self.db
-            .process(FindUserById { id: caller.user_id })
-            .await?
-            .ok_or_else(|| ServiceError::Unauthenticated("the account no longer exists".into()))
-    }
-
     /// Takes the flow of `state` out of Redis, or says it is gone.
     async fn take_flow(&self, state: &str) -> Result<PendingOAuth, ServiceError> {
         let gone = || {
@@ -362,6 +355,31 @@ impl OAuthService {
         )
     }
 
+    /// Refuses to link a provider by address to an account with MFA on. The link would be
+    /// written before the second factor is asked for, so whoever holds the mailbox could add
+    /// a way to sign in without the authenticator; such an account links from inside instead
+    /// (CompleteLinkOAuth), after its owner has passed MFA.
+    async fn refuse_link_past_mfa(
+        &self,
+        account: &UserAccountRow,
+        provider: Provider,
+    ) -> Result<(), ServiceError> {
+        let mfa = self
+            .db
+            .process(FindUserMfa {
+                user_id: account.id,
+            })
+            .await?;
+        if mfa.is_some_and(|mfa| mfa.enabled_at.is_some()) {
+            let name = provider.name();
+            return Err(ServiceError::FailedPrecondition(format!(
+                "an account with this address has two-factor authentication on: sign in with \
+                 your password and code, then link {name} from your account"
+            )));
+        }
+        Ok(())
+    }
+
     /// The account a sign-in profile leads to, linking or creating as the module's rules say.
     async fn resolve_sign_in(
         &self,
@@ -374,15 +392,7 @@ impl OAuthService {
             subject: profile.subject.clone(),
         };
         if let Some(identity) = self.db.process(find).await? {
-            return self
-                .db
-                .process(FindUserById {
-                    id: identity.user_id,
-                })
-                .await?
-                .ok_or_else(|| {
-                    ServiceError::Unauthenticated("the account no longer exists".into())
-                });
+            return existing_account(&self.db, identity.user_id).await;
         }
 
         let email = match (&profile.email, profile.email_verified) {
@@ -396,11 +406,14 @@ impl OAuthService {
                 email: email.clone(),
             })
             .await?;
+        if let Some(account) = &existing {
+            // A suspended account gains nothing, not even a link.
+            refuse_banned(account)?;
+            self.refuse_link_past_mfa(account, provider).await?;
+        }
         let mut transaction = self.db.pool().begin().await?;
         let account = match existing {
             Some(account) => {
-                // A suspended account gains nothing, not even a link.
-                refuse_banned(&account)?;
                 Self::link(&mut transaction, account.id, provider, profile).await?;
                 let event = SecurityEvent::LoginMethodLinked {
                     method: name.to_owned(),
@@ -586,7 +599,7 @@ impl Processor<CompleteLinkOAuth> for OAuthService {
             )
             .into());
         }
-        let account = self.account(input.caller).await?;
+        let account = existing_account(&self.db, input.caller.user_id).await?;
         let (configured, profile) = self.profile(flow, &input.code).await?;
         let name = configured.provider.name();
         let config = self.config().await?;
@@ -610,7 +623,7 @@ impl Processor<ReverifyWithOAuth> for OAuthService {
     async fn process(&self, input: ReverifyWithOAuth) -> Result<Reverification, OAuthError> {
         // Checked before the flow is spent, so a forgotten code costs no new consent.
         let mfa_code = input.mfa_code.filter(|code| !code.trim().is_empty());
-        let account = self.account(input.caller).await?;
+        let account = existing_account(&self.db, input.caller.user_id).await?;
         let mfa = self
             .db
             .process(FindUserMfa {
@@ -668,7 +681,7 @@ impl Processor<ListLoginMethods> for OAuthService {
     type Error = ServiceError;
 
     async fn process(&self, input: ListLoginMethods) -> Result<LoginMethods, ServiceError> {
-        let account = self.account(input.caller).await?;
+        let account = existing_account(&self.db, input.caller.user_id).await?;
         let identities = self
             .db
             .process(ListIdentities {

@@ -9,7 +9,7 @@ use helium_framework::tokens::{random_secret, secret_hash};
 use helium_shield::services::{AdmitEmailRequest, Shield};
 
 use super::email::{self, LinkEmail};
-use super::registration::{claim_resend_slot, usable_link};
+use super::registration::{claim_resend_slot, usable_account_link};
 use super::session::{RevokeAllSessions, SessionService, seconds};
 use super::{ip_of, parse_email};
 use crate::config::AuthConfig;
@@ -117,12 +117,7 @@ impl Processor<CompletePasswordReset> for PasswordResetService {
         let mut transaction = self.db.pool().begin().await?;
         let link = email_link::lock_link(&mut transaction, &token_hash, LinkPurpose::PasswordReset)
             .await?;
-        let link = usable_link(link)?;
-        let Some(user_id) = link.user_id else {
-            return Err(ServiceError::NotFound(
-                "this link is not valid; ask for a new one".into(),
-            ));
-        };
+        let (user_id, link) = usable_account_link(link)?;
         password::check_policy(&input.new_password, &link.email)?;
         let password_hash = password::hash(input.new_password).await?;
 

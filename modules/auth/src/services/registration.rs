@@ -202,6 +202,18 @@ pub(crate) fn usable_link(
     Ok(link)
 }
 
+/// A usable link sent on behalf of an account (a password reset or an email change), and that
+/// account. Such links always name one; a row without is refused like an unknown link.
+pub(crate) fn usable_account_link(
+    link: Option<email_link::EmailLinkRow>,
+) -> Result<(Uuid, email_link::EmailLinkRow), ServiceError> {
+    let link = usable_link(link)?;
+    let user_id = link.user_id.ok_or_else(|| {
+        ServiceError::NotFound("this link is not valid; ask for a new one".into())
+    })?;
+    Ok((user_id, link))
+}
+
 /// Applies the register-domain white and black lists.
 pub(crate) fn check_domain(
     domains: &RegisterDomainConfig,

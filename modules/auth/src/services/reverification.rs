@@ -12,11 +12,10 @@ use helium_framework::processor::{DatabaseProcessor, Processor};
 use helium_framework::tokens::random_secret;
 use helium_shield::services::{AdmitSignInRequest, RecordFailedSignInRequest, Shield};
 
-use super::ip_of;
 use super::mfa::verify_second_factor;
 use super::session::{Caller, seconds};
+use super::{existing_account, ip_of};
 use crate::entities::db::mfa::FindUserMfa;
-use crate::entities::db::user_account::FindUserById;
 use crate::entities::redis::reverification::{Grant, Reverifications, StoreGrant, TakeGrant};
 use crate::password;
 
@@ -98,13 +97,7 @@ impl Processor<Reverify> for ReverificationService {
     type Error = ServiceError;
 
     async fn process(&self, input: Reverify) -> Result<Reverification, ServiceError> {
-        let account = self
-            .db
-            .process(FindUserById {
-                id: input.caller.user_id,
-            })
-            .await?
-            .ok_or_else(|| ServiceError::Unauthenticated("the account no longer exists".into()))?;
+        let account = existing_account(&self.db, input.caller.user_id).await?;
         if account.password_hash.is_none() {
             return Err(ServiceError::FailedPrecondition(
                 "this account has no password; re-verify with a linked sign-in provider".into(),

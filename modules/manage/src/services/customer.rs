@@ -137,7 +137,9 @@ impl Processor<BanCustomerRequest> for CustomerService {
             return Err(auth::already_banned(input.id));
         }
 
-        let entry = input.grant.audit("customer.ban", customer_target(input.id));
+        // The reason goes into the log too: the account keeps it only until the ban is lifted.
+        let mut entry = input.grant.audit("customer.ban", customer_target(input.id));
+        entry.note = Some(input.reason.as_str().to_owned());
         self.record(&entry).await?;
 
         let ban = BanCustomer {

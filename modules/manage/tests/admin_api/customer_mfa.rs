@@ -37,11 +37,23 @@ async fn customer_with_mfa(api: &TestApi, email: &str) -> (String, String) {
         .with_secret(Secret::try_from_base32(&secret).unwrap())
         .build()
         .unwrap();
+    let reverify = auth_pb::ReverifyRequest {
+        password: CUSTOMER_PASSWORD.to_owned(),
+        mfa_code: None,
+        oauth: None,
+    };
+    let reverification_token = account
+        .reverify(authorized(&session.access_token, reverify))
+        .await
+        .unwrap()
+        .into_inner()
+        .reverification_token;
     account
         .confirm_mfa_enrollment(authorized(
             &session.access_token,
             auth_pb::ConfirmMfaEnrollmentRequest {
                 code: app.generate_current().to_string(),
+                reverification_token,
             },
         ))
         .await

@@ -332,6 +332,16 @@ async fn a_ban_emails_the_customer_and_ban_and_unban_are_audited() {
         .map(|entry| entry.action.as_str())
         .collect();
     assert_eq!(actions, ["customer.unban", "customer.ban"]);
+    let notes: Vec<Option<&str>> = log
+        .entries
+        .iter()
+        .map(|entry| entry.note.as_deref())
+        .collect();
+    assert_eq!(
+        notes,
+        [None, Some("spam")],
+        "the reason outlives the ban in the log"
+    );
     let moderator_id = moderator.id.to_string();
     for entry in &log.entries {
         assert_eq!(entry.actor_id.as_deref(), Some(moderator_id.as_str()));

@@ -54,13 +54,17 @@ async fn a_super_admin_changes_another_admins_role_with_effect_from_the_next_cal
         now_allowed.is_ok(),
         "the agent's existing token carries the new role"
     );
-    let entries: Vec<(Option<uuid::Uuid>, String)> =
-        sqlx::query_as("SELECT actor_id, target FROM manage.audit_log WHERE action = $1")
+    let entries: Vec<(Option<uuid::Uuid>, String, Option<String>)> =
+        sqlx::query_as("SELECT actor_id, target, note FROM manage.audit_log WHERE action = $1")
             .bind("admin.role.change")
             .fetch_all(&api.db.pool)
             .await
             .unwrap();
-    assert_eq!(entries, [(Some(owner.id), format!("admin:{}", agent.id))]);
+    let from_to = Some("customer_support -> super_admin".to_owned());
+    assert_eq!(
+        entries,
+        [(Some(owner.id), format!("admin:{}", agent.id), from_to)]
+    );
     api.stop().await;
 }
 

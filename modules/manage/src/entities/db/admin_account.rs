@@ -222,7 +222,12 @@ impl Processor<ChangeAdminAccountRole> for DatabaseProcessor {
         )
         .fetch_one(&mut *transaction)
         .await?;
-        audit_log::append(&mut transaction, &input.audit).await?;
+        // What the role was is known only here, under the lock.
+        let audit = NewAuditEntry {
+            note: Some(format!("{current} -> {}", input.role)),
+            ..input.audit
+        };
+        audit_log::append(&mut transaction, &audit).await?;
         transaction.commit().await?;
         Ok(RoleChange::Changed(row))
     }

@@ -15,7 +15,9 @@ pub struct NewAuditEntry {
     pub target: String,
     pub source_address: Option<String>,
     pub peer_address: Option<String>,
-    /// Why, in the admin's words, for the actions that ask for it.
+    /// What the action and target alone do not say: the admin's own words for a ban (the
+    /// reason) and an MFA removal (how the customer was verified), the old and new role for a
+    /// role change.
     pub note: Option<String>,
 }
 
