@@ -10,10 +10,12 @@
 //! in step with PostgreSQL, including edits made by hand in SQL.
 
 mod seconds;
+mod secret;
 mod store;
 pub mod validate;
 
 pub use seconds::Seconds;
+pub use secret::SecretString;
 pub use store::ConfigStore;
 
 use serde::Serialize;

@@ -2,7 +2,9 @@
 
 use std::collections::HashSet;
 
-use helium_framework::config::{FieldError, ModuleConfig, Seconds, random_secret, validate};
+use helium_framework::config::{
+    FieldError, ModuleConfig, Seconds, SecretString, random_secret, validate,
+};
 use serde::{Deserialize, Serialize};
 
 /// The OAuth providers Helium knows how to talk to, spelled as the configuration spells them.
@@ -153,7 +155,7 @@ pub struct RegisterDomainConfig {
 #[serde(deny_unknown_fields)]
 pub struct JwtConfig {
     /// HMAC signing secret; at least 32 characters.
-    pub secret: String,
+    pub secret: SecretString,
     pub refresh_token_expiration: Seconds,
     pub access_token_expiration: Seconds,
     pub issuer: String,
@@ -176,7 +178,7 @@ pub struct OAuthProviderConfig {
     /// One of [`OAUTH_PROVIDER_NAMES`].
     pub name: String,
     pub client_id: String,
-    pub client_secret: String,
+    pub client_secret: SecretString,
     pub redirect_uri: String,
     /// Where to send the customer to consent, when not the provider's own page. For tests and
     /// special tenants (such as one Microsoft Entra tenant instead of `common`).
@@ -211,7 +213,7 @@ impl ModuleConfig for AuthConfig {
                 resend_interval: Seconds(30),
             },
             jwt: JwtConfig {
-                secret: random_secret(),
+                secret: random_secret().into(),
                 refresh_token_expiration: Seconds(2_592_000),
                 access_token_expiration: Seconds(900),
                 issuer: "https://your-domain.com".to_owned(),
@@ -281,7 +283,7 @@ impl EmailProviderConfig {
 
 impl JwtConfig {
     fn validate(&self) -> Result<(), FieldError> {
-        validate::secret("secret", &self.secret)?;
+        validate::secret("secret", self.secret.expose())?;
         validate::positive("access_token_expiration", self.access_token_expiration)?;
         if self.refresh_token_expiration <= self.access_token_expiration {
             return Err(FieldError::new(
@@ -333,7 +335,7 @@ impl OAuthProviderConfig {
             ));
         }
         validate::not_blank("client_id", &self.client_id)?;
-        validate::not_blank("client_secret", &self.client_secret)?;
+        validate::not_blank("client_secret", self.client_secret.expose())?;
         validate::http_url("redirect_uri", &self.redirect_uri)?;
         for (field, url) in [
             ("authorization_url", &self.authorization_url),

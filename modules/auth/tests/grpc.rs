@@ -480,7 +480,7 @@ async fn missing_tampered_and_foreign_audience_tokens_are_refused() {
         "iss": config.jwt.issuer, "aud": "HeliumAdmin", "sub": some_id, "sid": some_id,
         "iat": 0, "exp": 4_102_444_800i64,
     });
-    let codec = JwtCodec::new(&config.jwt.secret, &config.jwt.issuer).unwrap();
+    let codec = JwtCodec::new(config.jwt.secret.expose(), &config.jwt.issuer).unwrap();
     let foreign = codec.issue(&claims).unwrap();
 
     // Act

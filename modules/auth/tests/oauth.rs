@@ -46,7 +46,7 @@ async fn oauth_with(adjust: impl FnOnce(&mut AuthConfig)) -> OAuth {
         providers.push(OAuthProviderConfig {
             name: provider.name().to_owned(),
             client_id: client.client_id,
-            client_secret: client.client_secret,
+            client_secret: client.client_secret.into(),
             redirect_uri: client.redirect_uri,
             authorization_url: Some(endpoints.authorization_url),
             token_url: Some(endpoints.token_url),

@@ -1,6 +1,6 @@
 //! The `mailer` configuration: the SMTP server to deliver through.
 
-use helium_framework::config::{FieldError, ModuleConfig, validate};
+use helium_framework::config::{FieldError, ModuleConfig, SecretString, validate};
 use serde::{Deserialize, Serialize};
 
 /// The port where SMTP servers speak TLS from the first byte ("SMTPS").
@@ -13,7 +13,7 @@ pub struct MailerConfig {
     pub port: u16,
     /// Empty together with `password` for a relay that needs no login.
     pub username: String,
-    pub password: String,
+    pub password: SecretString,
     /// The `From` address.
     pub sender: String,
     /// Upgrade the connection with STARTTLS (port 587). When false, port 465 uses implicit
@@ -48,7 +48,7 @@ impl ModuleConfig for MailerConfig {
             host: "smtp.gmail.com".to_owned(),
             port: 587,
             username: String::new(),
-            password: String::new(),
+            password: SecretString::default(),
             sender: "noreply@your-domain.com".to_owned(),
             starttls: true,
         }

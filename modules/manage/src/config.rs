@@ -1,6 +1,6 @@
 //! The `admin-jwt` configuration: how admin access tokens are signed and checked.
 
-use helium_framework::config::{FieldError, ModuleConfig, Seconds, validate};
+use helium_framework::config::{FieldError, ModuleConfig, Seconds, SecretString, validate};
 use serde::{Deserialize, Serialize};
 
 /// Admin tokens use their own secret and audience, so a customer token can never pass as an
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct AdminJwtConfig {
     /// HMAC signing secret; at least 32 characters.
-    pub secret: String,
+    pub secret: SecretString,
     /// Lifetime of an admin token.
     pub token_expiration: Seconds,
     pub issuer: String,
@@ -22,7 +22,7 @@ impl ModuleConfig for AdminJwtConfig {
 
     fn defaults() -> Self {
         Self {
-            secret: helium_framework::config::random_secret(),
+            secret: helium_framework::config::random_secret().into(),
             token_expiration: Seconds(864_000),
             issuer: "https://admin.your-domain.com".to_owned(),
             audience: "HeliumAdmin".to_owned(),
@@ -30,7 +30,7 @@ impl ModuleConfig for AdminJwtConfig {
     }
 
     fn validate(&self) -> Result<(), FieldError> {
-        validate::secret("secret", &self.secret)?;
+        validate::secret("secret", self.secret.expose())?;
         validate::positive("token_expiration", self.token_expiration)?;
         validate::not_blank("issuer", &self.issuer)?;
         validate::not_blank("audience", &self.audience)

@@ -781,7 +781,7 @@ fn flow_client(
     let token_url = TokenUrl::new(endpoints.token_url.clone()).map_err(ServiceError::internal)?;
     let redirect = RedirectUrl::new(config.redirect_uri.clone()).map_err(ServiceError::internal)?;
     Ok(BasicClient::new(ClientId::new(config.client_id.clone()))
-        .set_client_secret(ClientSecret::new(config.client_secret.clone()))
+        .set_client_secret(ClientSecret::new(config.client_secret.expose().to_owned()))
         .set_auth_uri(auth_url)
         .set_token_uri(token_url)
         .set_redirect_uri(redirect)

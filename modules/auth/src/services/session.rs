@@ -128,7 +128,7 @@ impl SessionService {
         user_id: Uuid,
         session_id: Uuid,
     ) -> Result<(String, DateTime<Utc>), ServiceError> {
-        let codec = JwtCodec::new(&config.jwt.secret, &config.jwt.issuer)?;
+        let codec = JwtCodec::new(config.jwt.secret.expose(), &config.jwt.issuer)?;
         let now = Utc::now();
         let expires_at = now + seconds(config.jwt.access_token_expiration.0);
         let claims = AccessClaims {
@@ -299,7 +299,7 @@ impl Processor<Authenticate> for SessionService {
 
     async fn process(&self, input: Authenticate) -> Result<Caller, ServiceError> {
         let config = self.config().await?;
-        let codec = JwtCodec::new(&config.jwt.secret, &config.jwt.issuer)?;
+        let codec = JwtCodec::new(config.jwt.secret.expose(), &config.jwt.issuer)?;
         let claims: AccessClaims =
             codec.verify(&input.access_token, &config.jwt.access_audience)?;
         if !self.is_live(claims.sid).await? {

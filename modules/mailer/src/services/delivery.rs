@@ -114,7 +114,7 @@ fn build_transport(config: &MailerConfig) -> anyhow::Result<Transport> {
     if !config.username.is_empty() {
         builder = builder.credentials(Credentials::new(
             config.username.clone(),
-            config.password.clone(),
+            config.password.expose().to_owned(),
         ));
     }
     Ok(builder.build())

@@ -32,6 +32,7 @@ impl AdminAuthService for AdminAuthRpc {
         &self,
         request: Request<pb::SignInRequest>,
     ) -> Result<Response<pb::SignInResponse>, Status> {
+        let origin = origin(&request);
         let input = request.into_inner();
         let (admin_id, email) = match &input.identity {
             Some(pb::sign_in_request::Identity::AdminId(id)) => (Some(id.as_str()), None),
@@ -46,6 +47,7 @@ impl AdminAuthService for AdminAuthRpc {
             .process(SignInRequest {
                 identity,
                 credential: Secret::from(credential),
+                origin,
             })
             .await?;
 

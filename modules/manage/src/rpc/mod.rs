@@ -13,6 +13,7 @@ use helium_auth::services::customer_admin::CustomerAdminService;
 use helium_framework::config::ConfigStore;
 use helium_framework::processor::DatabaseProcessor;
 use helium_framework::redis::RedisConnection;
+use helium_shield::services::Shield;
 use sqlx::PgPool;
 
 pub use admin::AdminRpc;
@@ -49,7 +50,8 @@ pub fn services(
 ) {
     let db = DatabaseProcessor::from_pool(db);
     let tokens = AdminTokens::new(configs.clone());
-    let credentials = CredentialService::new(db.clone(), tokens.clone());
+    let shield = Shield::new(configs.clone(), redis.clone());
+    let credentials = CredentialService::new(db.clone(), tokens.clone(), shield);
     let invitations = InvitationService::new(db.clone(), tokens);
     let customers = CustomerService::new(
         db.clone(),

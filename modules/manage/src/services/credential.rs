@@ -4,8 +4,11 @@
 //! admin has at most one; replacing it ends every session signed in with the old one, because
 //! an access token is accepted only while its `sid` is the admin's current credential id.
 
+use std::net::{IpAddr, Ipv4Addr};
+
 use helium_framework::error::ServiceError;
 use helium_framework::processor::{DatabaseProcessor, Processor};
+use helium_shield::services::{AdmitAdminSignInRequest, Shield};
 use uuid::Uuid;
 
 use crate::entities::db::admin_credential::{
@@ -28,6 +31,7 @@ pub enum AdminIdentity {
 pub struct SignInRequest {
     pub identity: AdminIdentity,
     pub credential: Secret,
+    pub origin: Origin,
 }
 
 #[derive(Debug)]
@@ -61,11 +65,25 @@ pub struct RotatedCredential {
 pub struct CredentialService {
     db: DatabaseProcessor,
     tokens: AdminTokens,
+    shield: Shield,
 }
 
 impl CredentialService {
-    pub fn new(db: DatabaseProcessor, tokens: AdminTokens) -> Self {
-        Self { db, tokens }
+    pub fn new(db: DatabaseProcessor, tokens: AdminTokens, shield: Shield) -> Self {
+        Self { db, tokens, shield }
+    }
+
+    /// Counts a credential check against its source address's sign-in limit, before the
+    /// database is asked, so a flood of guesses is refused cheaply.
+    async fn admit(&self, origin: &Origin) -> Result<(), ServiceError> {
+        let address = origin
+            .source_address
+            .as_deref()
+            .and_then(|address| address.parse().ok())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        self.shield
+            .process(AdmitAdminSignInRequest { address })
+            .await
     }
 
     /// The account whose current credential `credential` is, or the one refusal every wrong
@@ -101,6 +119,7 @@ impl Processor<SignInRequest> for CredentialService {
     type Error = ServiceError;
 
     async fn process(&self, input: SignInRequest) -> Result<Self::Output, Self::Error> {
+        self.admit(&input.origin).await?;
         let (admin, credential_id) = self
             .credential_holder(input.identity, &input.credential)
             .await?;
@@ -143,6 +162,7 @@ impl Processor<RotateCredentialRequest> for CredentialService {
     type Error = ServiceError;
 
     async fn process(&self, input: RotateCredentialRequest) -> Result<Self::Output, Self::Error> {
+        self.admit(&input.origin).await?;
         let (admin, _) = self
             .credential_holder(input.identity, &input.credential)
             .await?;

@@ -64,7 +64,7 @@ impl AdminTokens {
     /// takes effect without a restart.
     async fn codec(&self) -> Result<(JwtCodec, AdminJwtConfig), ServiceError> {
         let config: AdminJwtConfig = self.configs.load().await.map_err(ServiceError::internal)?;
-        let codec = JwtCodec::new(&config.secret, &config.issuer)?;
+        let codec = JwtCodec::new(config.secret.expose(), &config.issuer)?;
         Ok((codec, config))
     }
 

@@ -1,11 +1,13 @@
 //! Signing in, and everything that ends a session: rotation, re-issue, deletion.
 
+use helium_framework::config::{ModuleConfig, Seconds};
 use helium_framework::processor::{DatabaseProcessor, Processor};
 use helium_framework::tokens::JwtCodec;
 use helium_manage::AdminRole;
 use helium_manage::pb;
 use helium_manage::services::access::Grant;
 use helium_manage::services::admin_account::{AdminAccountService, IssueCredentialRequest};
+use helium_shield::config::{RateLimit, ShieldConfig};
 use serde_json::{Value, json};
 use tonic::Code;
 
@@ -47,7 +49,7 @@ async fn an_admin_signs_in_with_id_or_email_and_the_token_names_them() {
     assert_eq!(by_email.admin.unwrap().id, admin.id.to_string());
     assert_eq!(me.admin.unwrap(), signed_in);
 
-    let codec = JwtCodec::new(&api.jwt.secret, &api.jwt.issuer).unwrap();
+    let codec = JwtCodec::new(api.jwt.secret.expose(), &api.jwt.issuer).unwrap();
     let claims: Value = codec.verify(&by_id.access_token, "HeliumAdmin").unwrap();
     assert_eq!(claims["sub"], admin.id.to_string());
     assert_eq!(claims["role"], "moderator");
@@ -89,6 +91,53 @@ async fn a_wrong_credential_and_an_unknown_admin_are_refused_alike() {
     let unknown = refused(unknown_email, Code::Unauthenticated);
     assert_eq!(wrong.message(), unknown.message());
     refused(no_identity, Code::InvalidArgument);
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn credential_checks_from_one_address_are_limited_but_the_admin_is_not_locked_out() {
+    // Arrange: three sign-in attempts per address per window.
+    let api = TestApi::spawn().await;
+    let mut shield = ShieldConfig::defaults();
+    shield.sign_in_per_address = RateLimit {
+        max: 3,
+        window: Seconds(300),
+    };
+    api.configs.save(&shield).await.unwrap();
+    let admin = api.create_admin(AdminRole::Moderator).await;
+    let mut auth = api.auth().await;
+
+    // Act: two wrong guesses and a right credential use up the window.
+    for _ in 0..2 {
+        let guess = auth.sign_in(sign_in_by_id(admin.id, "a-guess")).await;
+        refused(guess, Code::Unauthenticated);
+    }
+    auth.sign_in(sign_in_by_id(admin.id, &admin.credential))
+        .await
+        .unwrap();
+    let fourth = auth
+        .sign_in(sign_in_by_id(admin.id, &admin.credential))
+        .await;
+    let rotation = auth
+        .rotate_credential(pb::RotateCredentialRequest {
+            identity: Some(pb::rotate_credential_request::Identity::AdminId(
+                admin.id.to_string(),
+            )),
+            credential: admin.credential.clone(),
+        })
+        .await;
+
+    // Assert: refused with a wait, rotation included; the credential was not replaced.
+    let limited = refused(fourth, Code::ResourceExhausted);
+    assert!(limited.message().contains("try again in"), "{limited:?}");
+    assert!(limited.metadata().get("retry-after").is_some());
+    refused(rotation, Code::ResourceExhausted);
+
+    // Assert: the limit is the address's alone: raised, it admits the admin again at once.
+    api.configs.save(&ShieldConfig::defaults()).await.unwrap();
+    auth.sign_in(sign_in_by_id(admin.id, &admin.credential))
+        .await
+        .unwrap();
     api.stop().await;
 }
 
@@ -207,7 +256,7 @@ async fn customer_expired_and_malformed_tokens_are_refused_as_unauthenticated() 
     // Arrange
     let api = TestApi::spawn().await;
     let (_, token) = api.signed_in(AdminRole::SuperAdmin).await;
-    let admin_codec = JwtCodec::new(&api.jwt.secret, &api.jwt.issuer).unwrap();
+    let admin_codec = JwtCodec::new(api.jwt.secret.expose(), &api.jwt.issuer).unwrap();
     // Everything but the audience or expiry is taken from a genuine token, so that nothing
     // else could be the reason for a refusal.
     let genuine: Value = admin_codec.verify(&token, "HeliumAdmin").unwrap();

@@ -32,6 +32,8 @@ use uuid::Uuid;
 pub struct TestApi {
     pub db: TestDatabase,
     pub jwt: AdminJwtConfig,
+    /// The configuration the services read, for tests that change a limit.
+    pub configs: ConfigStore,
     pub address: SocketAddr,
     server: tokio::task::JoinHandle<()>,
 }
@@ -77,7 +79,7 @@ impl TestApi {
             auth_cache.clone(),
         );
         let (customer_auth, customer_account) =
-            helium_auth::rpc::services(db.pool.clone(), redis, configs, auth_cache);
+            helium_auth::rpc::services(db.pool.clone(), redis, configs.clone(), auth_cache);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let server = tokio::spawn(async move {
@@ -93,6 +95,7 @@ impl TestApi {
         Self {
             db,
             jwt,
+            configs,
             address,
             server,
         }

@@ -42,5 +42,6 @@ mod sign_in;
 pub use email::AdmitEmailRequest;
 pub use shield::Shield;
 pub use sign_in::{
-    AdmitSignInRequest, FailedSignIn, RecordFailedSignInRequest, RecordSuccessfulSignInRequest,
+    AdmitAdminSignInRequest, AdmitSignInRequest, FailedSignIn, RecordFailedSignInRequest,
+    RecordSuccessfulSignInRequest,
 };

@@ -22,6 +22,18 @@ pub struct AdmitSignInRequest {
     pub address: IpAddr,
 }
 
+/// An admin sign-in (or credential rotation) about to be checked: counted against the source
+/// address's sign-in limit, the one customers' attempts from that address also use, or refused
+/// with `ResourceExhausted`.
+///
+/// There is no per-admin limit and no lock-out: an admin credential is a long random secret
+/// that no number of guesses will find, so such limits would only let anyone who knows an
+/// admin's address lock that admin out. The address limit keeps a flood of guesses from
+/// costing the database a lookup each.
+pub struct AdmitAdminSignInRequest {
+    pub address: IpAddr,
+}
+
 /// A password sign-in that failed; enough of them lock the account's password sign-in.
 pub struct RecordFailedSignInRequest {
     pub email: String,
@@ -66,6 +78,26 @@ impl Processor<AdmitSignInRequest> for Shield {
                     config.sign_in_per_account,
                 ),
             ],
+        };
+        self.count(event, "sign-in attempts").await
+    }
+}
+
+impl Processor<AdmitAdminSignInRequest> for Shield {
+    type Output = ();
+    type Error = ServiceError;
+
+    #[tracing::instrument(name = "Admitting an admin sign-in attempt", skip_all, level = "debug")]
+    async fn process(&self, input: AdmitAdminSignInRequest) -> Result<(), ServiceError> {
+        let config = self.config().await?;
+
+        let event = CountEvent {
+            lock: None,
+            counters: vec![counter(
+                CounterKind::SignInPerAddress,
+                Subject::address(input.address),
+                config.sign_in_per_address,
+            )],
         };
         self.count(event, "sign-in attempts").await
     }
