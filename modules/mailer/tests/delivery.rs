@@ -6,9 +6,9 @@ use helium_framework::amqp::{HandlerError, IncomingMessage};
 use helium_framework::config::{ConfigStore, ModuleConfig};
 use helium_framework::processor::Processor;
 use helium_framework::redis::RedisConnection;
-use helium_framework::testing::smtp::FakeSmtpServer;
+use helium_framework::testing::smtp::{FakeSmtpServer, SmtpTls, TEST_CA_PEM};
 use helium_framework::testing::{TestDatabase, redis_url, unique_name};
-use helium_mailer::config::MailerConfig;
+use helium_mailer::config::{IMPLICIT_TLS_PORT, MailerConfig};
 use helium_mailer::events::SendEmail;
 use helium_mailer::services::MailDelivery;
 use prost::Message as _;
@@ -20,10 +20,7 @@ struct Fixture {
 }
 
 async fn fixture() -> Fixture {
-    let db = TestDatabase::create().await;
     let smtp = FakeSmtpServer::start().await;
-    let redis = RedisConnection::with_prefix(&redis_url(), &unique_name("test")).unwrap();
-    let configs = ConfigStore::new(db.pool.clone(), redis.clone());
     let config = MailerConfig {
         host: "127.0.0.1".to_owned(),
         port: smtp.port(),
@@ -31,11 +28,31 @@ async fn fixture() -> Fixture {
         sender: "noreply@helium.test".to_owned(),
         ..MailerConfig::defaults()
     };
+    fixture_for(smtp, config, false).await
+}
+
+/// A delivery to `smtp` with `config`, trusting the test CA when `trust_test_ca` is set.
+async fn fixture_for(smtp: FakeSmtpServer, config: MailerConfig, trust_test_ca: bool) -> Fixture {
+    let db = TestDatabase::create().await;
+    let redis = RedisConnection::with_prefix(&redis_url(), &unique_name("test")).unwrap();
+    let configs = ConfigStore::new(db.pool.clone(), redis.clone());
     configs.save(&config).await.unwrap();
-    Fixture {
-        db,
-        smtp,
-        delivery: MailDelivery::new(configs, redis),
+    let mut delivery = MailDelivery::new(configs, redis);
+    if trust_test_ca {
+        delivery = delivery.trusting(TEST_CA_PEM);
+    }
+    Fixture { db, smtp, delivery }
+}
+
+/// A configuration that logs in to `smtp` at `host` over TLS (STARTTLS unless `port` is 465).
+fn tls_config(smtp: &FakeSmtpServer, host: &str) -> MailerConfig {
+    MailerConfig {
+        host: host.to_owned(),
+        port: smtp.port(),
+        username: "mailer@helium.test".to_owned(),
+        password: "smtp-password".into(),
+        sender: "noreply@helium.test".to_owned(),
+        starttls: smtp.port() != IMPLICIT_TLS_PORT,
     }
 }
 
@@ -144,6 +161,85 @@ async fn an_undecodable_job_is_a_permanent_failure() {
     let error = fixture.delivery.process(garbage).await.unwrap_err();
 
     assert!(matches!(error, HandlerError::Permanent(_)));
+    assert!(fixture.smtp.received().is_empty());
+    fixture.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn with_starttls_the_message_and_the_login_travel_encrypted() {
+    let smtp = FakeSmtpServer::start_with(SmtpTls::StartTls).await;
+    let config = tls_config(&smtp, "localhost");
+    let fixture = fixture_for(smtp, config, true).await;
+
+    fixture
+        .delivery
+        .process(job("mail-tls-1", None))
+        .await
+        .unwrap();
+
+    let received = fixture.smtp.received();
+    assert_eq!(received.len(), 1);
+    assert!(received[0].encrypted);
+    assert_eq!(received[0].username.as_deref(), Some("mailer@helium.test"));
+    assert!(
+        received[0]
+            .data
+            .contains("Open the link to set your password.")
+    );
+    fixture.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn on_port_465_the_connection_is_tls_from_the_first_byte() {
+    // Implicit TLS is chosen by the port number, so this server must listen on 465 itself.
+    let smtp = FakeSmtpServer::start_at(SmtpTls::Implicit, IMPLICIT_TLS_PORT).await;
+    let config = tls_config(&smtp, "127.0.0.1");
+    assert!(!config.starttls);
+    let fixture = fixture_for(smtp, config, true).await;
+
+    fixture
+        .delivery
+        .process(job("mail-tls-2", None))
+        .await
+        .unwrap();
+
+    let received = fixture.smtp.received();
+    assert_eq!(received.len(), 1);
+    assert!(received[0].encrypted);
+    assert_eq!(received[0].username.as_deref(), Some("mailer@helium.test"));
+    fixture.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn a_server_that_does_not_offer_starttls_gets_nothing_in_the_clear() {
+    let smtp = FakeSmtpServer::start_with(SmtpTls::None).await;
+    let config = tls_config(&smtp, "localhost");
+    let fixture = fixture_for(smtp, config, true).await;
+
+    let error = fixture
+        .delivery
+        .process(job("mail-tls-3", None))
+        .await
+        .unwrap_err();
+
+    assert!(matches!(error, HandlerError::Transient(_)), "{error}");
+    assert!(fixture.smtp.received().is_empty());
+    fixture.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn a_certificate_from_an_untrusted_authority_is_refused() {
+    let smtp = FakeSmtpServer::start_with(SmtpTls::StartTls).await;
+    let config = tls_config(&smtp, "localhost");
+    let fixture = fixture_for(smtp, config, false).await;
+
+    let error = fixture
+        .delivery
+        .process(job("mail-tls-4", None))
+        .await
+        .unwrap_err();
+
+    assert!(matches!(error, HandlerError::Transient(_)), "{error}");
     assert!(fixture.smtp.received().is_empty());
     fixture.db.drop_database().await;
 }

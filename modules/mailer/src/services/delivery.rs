@@ -8,6 +8,7 @@ use helium_framework::processor::Processor;
 use helium_framework::redis::RedisConnection;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use prost::Message as _;
 use redis::AsyncCommands;
@@ -30,16 +31,29 @@ type Transport = AsyncSmtpTransport<Tokio1Executor>;
 pub struct MailDelivery {
     configs: ConfigStore,
     redis: RedisConnection,
+    /// Certificate authorities trusted besides the public ones (PEM).
+    extra_roots: Vec<Vec<u8>>,
     transport: Mutex<Option<(MailerConfig, Transport)>>,
 }
 
 impl MailDelivery {
+    /// Delivers through the configured server, trusting the public certificate authorities
+    /// (the Mozilla set built in, so the container needs no CA bundle).
     pub fn new(configs: ConfigStore, redis: RedisConnection) -> Self {
         Self {
             configs,
             redis,
+            extra_roots: Vec::new(),
             transport: Mutex::new(None),
         }
+    }
+
+    /// Also trusts the certificate authority in `pem`: a private CA that signed the SMTP
+    /// server's certificate, as in tests. An unreadable certificate fails each delivery as a
+    /// permanent error naming the problem.
+    pub fn trusting(mut self, pem: &[u8]) -> Self {
+        self.extra_roots.push(pem.to_vec());
+        self
     }
 
     /// The transport for the current configuration, built on first use or after a change.
@@ -50,7 +64,8 @@ impl MailDelivery {
         {
             return Ok(transport.clone());
         }
-        let transport = build_transport(config).map_err(HandlerError::Permanent)?;
+        let transport =
+            build_transport(config, &self.extra_roots).map_err(HandlerError::Permanent)?;
         *cached = Some((config.clone(), transport.clone()));
         Ok(transport)
     }
@@ -104,13 +119,19 @@ impl Processor<IncomingMessage> for MailDelivery {
     }
 }
 
-fn build_transport(config: &MailerConfig) -> anyhow::Result<Transport> {
-    let builder = match config.security() {
-        SmtpSecurity::StartTls => Transport::starttls_relay(&config.host)?,
-        SmtpSecurity::ImplicitTls => Transport::relay(&config.host)?,
-        SmtpSecurity::Plaintext => Transport::builder_dangerous(&config.host),
+/// The transport `config` describes. With STARTTLS the upgrade is required, not attempted: a
+/// server that does not offer it gets nothing, rather than the message and the password in
+/// the clear.
+fn build_transport(config: &MailerConfig, extra_roots: &[Vec<u8>]) -> anyhow::Result<Transport> {
+    let tls = match config.security() {
+        SmtpSecurity::StartTls => Tls::Required(tls_parameters(&config.host, extra_roots)?),
+        SmtpSecurity::ImplicitTls => Tls::Wrapper(tls_parameters(&config.host, extra_roots)?),
+        SmtpSecurity::Plaintext => Tls::None,
     };
-    let mut builder = builder.port(config.port).timeout(Some(SMTP_TIMEOUT));
+    let mut builder = Transport::builder_dangerous(&config.host)
+        .port(config.port)
+        .tls(tls)
+        .timeout(Some(SMTP_TIMEOUT));
     if !config.username.is_empty() {
         builder = builder.credentials(Credentials::new(
             config.username.clone(),
@@ -118,6 +139,15 @@ fn build_transport(config: &MailerConfig) -> anyhow::Result<Transport> {
         ));
     }
     Ok(builder.build())
+}
+
+/// Certificate checks for `host`: the public authorities plus `extra_roots`.
+fn tls_parameters(host: &str, extra_roots: &[Vec<u8>]) -> anyhow::Result<TlsParameters> {
+    let mut parameters = TlsParameters::builder(host.to_owned());
+    for pem in extra_roots {
+        parameters = parameters.add_root_certificate(Certificate::from_pem(pem)?);
+    }
+    Ok(parameters.build_rustls()?)
 }
 
 /// Builds the MIME message: plain text, plus an HTML alternative when the job has one.
