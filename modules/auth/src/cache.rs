@@ -186,10 +186,15 @@ impl AuthCache {
     /// The memory is in use only while this runs and is connected.
     pub async fn watch(&self, db: PgPool, shutdown: CancellationToken) {
         while !shutdown.is_cancelled() {
-            if let Err(error) = self.listen(&db, &shutdown).await {
+            let listened = self.listen(&db, &shutdown).await;
+            self.suspend();
+            // A pool closed by the worker's shutdown is the end, not an outage to report.
+            if matches!(listened, Err(sqlx::Error::PoolClosed)) {
+                return;
+            }
+            if let Err(error) = listened {
                 tracing::warn!(%error, "auth cache listener lost PostgreSQL; memory unused");
             }
-            self.suspend();
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 _ = tokio::time::sleep(RECONNECT_DELAY) => {}
