@@ -8,7 +8,7 @@ mod common;
 
 use helium_auth::config::{AuthConfig, OAuthProviderConfig};
 use helium_auth::rpc::pb::*;
-use helium_framework::config::Seconds;
+use helium_framework::config::{ModuleConfig, Seconds};
 use helium_framework::testing::oauth::{
     ConsentRedirect, FakeClient, FakeOAuthServer, FakeProvider, FakeUser,
 };
@@ -417,6 +417,35 @@ async fn unknown_tampered_reused_and_mismatched_states_are_refused() {
     assert!(status.message().contains("started with Google"));
     let after = oauth.complete(FakeProvider::Google, &redirect).await;
     assert_eq!(after.unwrap_err().code(), Code::Unauthenticated);
+    oauth.finish().await;
+}
+
+#[tokio::test]
+async fn started_flows_count_against_the_address_sign_in_limit() {
+    // Arrange: three sign-in steps per address per window.
+    let mut oauth = oauth().await;
+    let mut shield = helium_shield::config::ShieldConfig::defaults();
+    shield.sign_in_per_address.max = 3;
+    oauth.harness.configs.save(&shield).await.unwrap();
+    let user = FakeUser::verified("flood@example.com");
+
+    // Act: a whole sign-in is two steps; a third flow may start, a fourth may not.
+    oauth.sign_in_as(FakeProvider::Google, &user).await.unwrap();
+    let third = oauth.begin(FakeProvider::GitHub).await;
+    let request = BeginOAuthRequest {
+        provider: FakeProvider::Discord.name().into(),
+        purpose: OAuthFlowPurpose::OauthFlowPurposeSignIn.into(),
+    };
+    let fourth = oauth.harness.auth.begin_o_auth(request).await;
+
+    // Assert: refused with a wait, and no fourth flow was stored.
+    let refused = fourth.unwrap_err();
+    assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
+    assert!(refused.metadata().get("retry-after").is_some());
+    let mut redis = oauth.harness.redis.get().await.unwrap();
+    let pattern = format!("{}*", oauth.harness.redis.key("auth", "oauth", ""));
+    let stored: Vec<String> = redis.keys(pattern).await.unwrap();
+    assert_eq!(stored, vec![oauth.state_key(&third.state)]);
     oauth.finish().await;
 }
 

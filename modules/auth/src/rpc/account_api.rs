@@ -69,6 +69,7 @@ impl pb::account_service_server::AccountService for AccountApi {
     ) -> Result<Response<pb::BeginLinkOAuthResponse>, Status> {
         let caller = self.caller(&request).await?;
         let input = BeginOAuth {
+            ip_address: client_address(&request),
             provider: request.into_inner().provider,
             purpose: FlowPurpose::Link(caller),
         };

@@ -41,6 +41,7 @@ impl pb::auth_service_server::AuthService for AuthApi {
             }
         };
         let input = BeginOAuth {
+            ip_address: client_address(&request),
             provider: request.into_inner().provider,
             purpose,
         };

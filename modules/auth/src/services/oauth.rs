@@ -22,9 +22,10 @@ use std::sync::Arc;
 use helium_framework::config::ConfigStore;
 use helium_framework::error::ServiceError;
 use helium_framework::processor::{DatabaseProcessor, Processor};
-use helium_framework::tokens::secret_hash;
 use helium_mailer::SecurityEvent;
-use helium_shield::services::{AdmitSignInRequest, RecordFailedSignInRequest, Shield};
+use helium_shield::services::{
+    AdmitAddressSignInRequest, AdmitSignInRequest, RecordFailedSignInRequest, Shield,
+};
 use oauth2::basic::{BasicClient, BasicErrorResponseType};
 use oauth2::{
     AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
@@ -88,6 +89,7 @@ pub enum FlowPurpose {
 pub struct BeginOAuth {
     pub provider: String,
     pub purpose: FlowPurpose,
+    pub ip_address: String,
 }
 
 /// Where to send the customer, and the state the provider will echo back.
@@ -465,6 +467,13 @@ impl Processor<BeginOAuth> for OAuthService {
     async fn process(&self, input: BeginOAuth) -> Result<OAuthRedirect, ServiceError> {
         let configured = self.configured(&input.provider).await?;
         let name = configured.provider.name();
+        // Every started flow is kept in Redis until it expires: counted per address, so a
+        // flood cannot fill Redis with flows nobody finishes.
+        let admit = AdmitAddressSignInRequest {
+            address: ip_of(&input.ip_address),
+        };
+        self.shield.process(admit).await?;
+
         let purpose = match input.purpose {
             FlowPurpose::SignIn => OAuthPurpose::SignIn,
             FlowPurpose::Link(caller) => {
@@ -543,16 +552,10 @@ impl Processor<CompleteOAuth> for OAuthService {
     type Error = OAuthError;
 
     async fn process(&self, input: CompleteOAuth) -> Result<SignInOutcome, OAuthError> {
-        // The same per-address limit as password sign-in. The flow's own state stands in for
-        // the account, which is not known before the provider answers, so the per-account
-        // limit and lock-out of password sign-in neither apply nor can be abused here.
-        let digest: String = secret_hash(input.state.trim())
-            .iter()
-            .take(16)
-            .map(|byte| format!("{byte:02x}"))
-            .collect();
-        let admit = AdmitSignInRequest {
-            email: format!("oauth-flow:{digest}"),
+        // The same per-address limit as password sign-in. The account is not known before the
+        // provider answers, so the per-account limit and lock-out neither apply nor can be
+        // abused here.
+        let admit = AdmitAddressSignInRequest {
             address: ip_of(&input.ip_address),
         };
         self.shield.process(admit).await?;

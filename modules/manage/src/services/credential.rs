@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use helium_framework::error::ServiceError;
 use helium_framework::processor::{DatabaseProcessor, Processor};
-use helium_shield::services::{AdmitAdminSignInRequest, Shield};
+use helium_shield::services::{AdmitAddressSignInRequest, Shield};
 use uuid::Uuid;
 
 use crate::entities::db::admin_credential::{
@@ -82,7 +82,7 @@ impl CredentialService {
             .and_then(|address| address.parse().ok())
             .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         self.shield
-            .process(AdmitAdminSignInRequest { address })
+            .process(AdmitAddressSignInRequest { address })
             .await
     }
 

@@ -42,6 +42,6 @@ mod sign_in;
 pub use email::AdmitEmailRequest;
 pub use shield::Shield;
 pub use sign_in::{
-    AdmitAdminSignInRequest, AdmitSignInRequest, FailedSignIn, RecordFailedSignInRequest,
+    AdmitAddressSignInRequest, AdmitSignInRequest, FailedSignIn, RecordFailedSignInRequest,
     RecordSuccessfulSignInRequest,
 };

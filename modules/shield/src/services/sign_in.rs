@@ -22,15 +22,16 @@ pub struct AdmitSignInRequest {
     pub address: IpAddr,
 }
 
-/// An admin sign-in (or credential rotation) about to be checked: counted against the source
-/// address's sign-in limit, the one customers' attempts from that address also use, or refused
-/// with `ResourceExhausted`.
+/// A sign-in step with no account to count against: counted against the source address's
+/// sign-in limit, the one password sign-ins from that address also use, or refused with
+/// `ResourceExhausted`.
 ///
-/// There is no per-admin limit and no lock-out: an admin credential is a long random secret
-/// that no number of guesses will find, so such limits would only let anyone who knows an
-/// admin's address lock that admin out. The address limit keeps a flood of guesses from
-/// costing the database a lookup each.
-pub struct AdmitAdminSignInRequest {
+/// It admits admin sign-ins and credential rotations, and each start and completion of an
+/// OAuth flow. An admin credential is a long random secret that no number of guesses will
+/// find, so a per-admin limit or lock-out would only let anyone who knows an admin's address
+/// lock that admin out; an OAuth flow names its account only once the provider has answered.
+/// The address limit keeps a flood from costing a database lookup or a stored flow each.
+pub struct AdmitAddressSignInRequest {
     pub address: IpAddr,
 }
 
@@ -83,12 +84,12 @@ impl Processor<AdmitSignInRequest> for Shield {
     }
 }
 
-impl Processor<AdmitAdminSignInRequest> for Shield {
+impl Processor<AdmitAddressSignInRequest> for Shield {
     type Output = ();
     type Error = ServiceError;
 
-    #[tracing::instrument(name = "Admitting an admin sign-in attempt", skip_all, level = "debug")]
-    async fn process(&self, input: AdmitAdminSignInRequest) -> Result<(), ServiceError> {
+    #[tracing::instrument(name = "Admitting a sign-in step", skip_all, level = "debug")]
+    async fn process(&self, input: AdmitAddressSignInRequest) -> Result<(), ServiceError> {
         let config = self.config().await?;
 
         let event = CountEvent {
