@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use helium_auth::cron::PurgeEmailLinks;
+use helium_auth::cron::{PurgeEmailLinks, PurgeSessions};
 use helium_framework::cron::CronExecutor;
 use helium_framework::processor::DatabaseProcessor;
 use tokio_util::sync::CancellationToken;
@@ -26,6 +26,9 @@ pub async fn run(
     executor.register(Arc::new(PurgeEmailLinks {
         db: DatabaseProcessor::from_pool(infra.db.clone()),
         configs: infra.configs(),
+    }));
+    executor.register(Arc::new(PurgeSessions {
+        db: DatabaseProcessor::from_pool(infra.db.clone()),
     }));
 
     tracing::info!(interval = ?scan_interval, "cron executor started");

@@ -240,3 +240,31 @@ impl Processor<SeenDevice> for DatabaseProcessor {
         .await
     }
 }
+
+/// Deletes up to `limit` sessions that ended (expired or were revoked) before `ended_before`.
+/// Returns how many it deleted; fewer than `limit` means none is left.
+///
+/// Bounded so that one purge never holds many row locks or writes one huge transaction.
+pub struct PurgeEndedSessions {
+    pub ended_before: DateTime<Utc>,
+    pub limit: i64,
+}
+
+impl Processor<PurgeEndedSessions> for DatabaseProcessor {
+    type Output = u64;
+    type Error = sqlx::Error;
+
+    async fn process(&self, input: PurgeEndedSessions) -> Result<Self::Output, Self::Error> {
+        let result = sqlx::query!(
+            "DELETE FROM auth.session
+             WHERE id IN (SELECT id FROM auth.session
+                          WHERE LEAST(expires_at, revoked_at) < $1
+                          LIMIT $2)",
+            input.ended_before,
+            input.limit,
+        )
+        .execute(self.pool())
+        .await?;
+        Ok(result.rows_affected())
+    }
+}
