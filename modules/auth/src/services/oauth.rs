@@ -578,7 +578,8 @@ impl Processor<CompleteOAuth> for OAuthService {
         let (configured, profile) = self.profile(flow, &input.code).await?;
         let account = self.resolve_sign_in(configured.provider, &profile).await?;
         refuse_banned(&account)?;
-        tracing::info!(user_id = %account.id, provider = configured.provider.name(), "OAuth sign-in");
+        let provider = configured.provider.name();
+        tracing::info!(user_id = %account.id, provider, "OAuth sign-in");
         Ok(self
             .sign_in
             .finish_verified(&account, &input.device, input.ip_address)
