@@ -322,6 +322,58 @@ async fn racing_refreshes_with_one_token_never_yield_two_sessions() {
 }
 
 #[tokio::test]
+async fn racing_completions_of_two_links_for_one_address_create_one_account() {
+    // Arrange: two live registration links for one address, a resend interval apart.
+    let mut harness = harness_with(|config| {
+        config.email_provider.resend_interval = Seconds(1);
+    })
+    .await;
+    let address = "twice@example.com";
+    harness
+        .auth
+        .request_registration(registration(address))
+        .await
+        .unwrap();
+    let first_link = harness.emailed_token(address).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    harness
+        .auth
+        .request_registration(registration(address))
+        .await
+        .unwrap();
+    let second_link = harness.emailed_token(address).await;
+    assert_ne!(first_link, second_link);
+
+    // Act: each link presented four times at once.
+    let mut racers = tokio::task::JoinSet::new();
+    for token in [&first_link, &second_link].repeat(4) {
+        let mut client = harness.auth.clone();
+        let request = completion(token, "long enough pw");
+        racers.spawn(async move { client.complete_registration(request).await });
+    }
+    let outcomes = racers.join_all().await;
+
+    // Assert: one account; every loser is told why, none gets an internal error.
+    let winners = outcomes.iter().filter(|outcome| outcome.is_ok()).count();
+    assert_eq!(winners, 1);
+    for refusal in outcomes.iter().filter_map(|outcome| outcome.as_ref().err()) {
+        assert!(
+            matches!(
+                refusal.code(),
+                Code::AlreadyExists | Code::FailedPrecondition
+            ),
+            "{refusal:?}"
+        );
+    }
+    let accounts: i64 = sqlx::query_scalar("SELECT count(*) FROM auth.user_account")
+        .fetch_one(&harness.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(accounts, 1);
+    harness.db.drop_database().await;
+}
+
+#[tokio::test]
 async fn sessions_can_be_listed_revoked_one_by_one_and_signed_out() {
     // Arrange
     let mut harness = harness().await;
