@@ -355,6 +355,26 @@ mod tests {
     use super::*;
     use helium_framework::config::parse;
 
+    #[test]
+    fn debug_output_names_no_secret() {
+        let mut config = AuthConfig::defaults();
+        config.oauth_providers.providers.push(OAuthProviderConfig {
+            name: "GitHub".into(),
+            client_id: "client-id".into(),
+            client_secret: "github-client-secret".into(),
+            redirect_uri: "https://app.test/oauth".into(),
+            authorization_url: None,
+            token_url: None,
+            userinfo_url: None,
+        });
+
+        let printed = format!("{config:?}");
+
+        assert!(!printed.contains(config.jwt.secret.expose()));
+        assert!(!printed.contains("github-client-secret"));
+        assert!(printed.contains("client-id"));
+    }
+
     fn documented_example() -> serde_json::Value {
         serde_json::json!({
             "email_provider": {

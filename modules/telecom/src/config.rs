@@ -2,7 +2,9 @@
 
 use std::collections::HashSet;
 
-use helium_framework::config::{FieldError, ModuleConfig, Seconds, random_secret, validate};
+use helium_framework::config::{
+    FieldError, ModuleConfig, Seconds, SecretString, random_secret, validate,
+};
 use serde::{Deserialize, Serialize};
 
 /// The placeholder every subscription URL template must contain.
@@ -15,7 +17,7 @@ pub struct TelecomConfig {
     pub subscribe_link: SubscribeLinkConfig,
     pub uni_proxy_sync: UniProxySyncConfig,
     /// The shared token node agents present; at least 32 characters.
-    pub vpn_server_token: String,
+    pub vpn_server_token: SecretString,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,7 +70,7 @@ impl ModuleConfig for TelecomConfig {
                 push_interval: Seconds(30),
                 pull_interval: Seconds(60),
             },
-            vpn_server_token: random_secret(),
+            vpn_server_token: random_secret().into(),
         }
     }
 
@@ -103,7 +105,7 @@ impl ModuleConfig for TelecomConfig {
             "uni_proxy_sync.pull_interval",
             self.uni_proxy_sync.pull_interval,
         )?;
-        validate::secret("vpn_server_token", &self.vpn_server_token)
+        validate::secret("vpn_server_token", self.vpn_server_token.expose())
     }
 }
 

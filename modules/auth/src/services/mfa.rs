@@ -34,8 +34,7 @@ pub struct BeginMfaEnrollment {
     pub caller: Caller,
 }
 
-/// What the customer's authenticator app needs.
-#[derive(Debug)]
+/// What the customer's authenticator app needs. Not `Debug`: it holds the new secret.
 pub struct MfaEnrollment {
     /// The secret in base32, for typing into an app by hand.
     pub secret: String,

@@ -32,8 +32,7 @@ pub struct Reverify {
     pub ip_address: String,
 }
 
-/// A grant for one sensitive change.
-#[derive(Debug)]
+/// A grant for one sensitive change. Not `Debug`: the token is the grant itself.
 pub struct Reverification {
     pub token: String,
     pub expires_at: DateTime<Utc>,

@@ -38,8 +38,8 @@ pub struct AccessClaims {
     pub exp: i64,
 }
 
-/// Tokens handed to a signed-in client.
-#[derive(Debug, Clone)]
+/// Tokens handed to a signed-in client. Not `Debug`, so they cannot reach a log line.
+#[derive(Clone)]
 pub struct IssuedSession {
     pub session_id: Uuid,
     pub access_token: String,

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use helium_framework::processor::{DatabaseProcessor, Processor};
 use uuid::Uuid;
 
-#[derive(Clone, Debug)]
+/// An account's second factor. Not `Debug`: it holds the TOTP secret.
+#[derive(Clone)]
 pub struct UserMfaRow {
     pub user_id: Uuid,
     /// The TOTP secret in base32.

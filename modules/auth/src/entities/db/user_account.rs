@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use helium_framework::processor::{DatabaseProcessor, Processor};
 use uuid::Uuid;
 
-#[derive(Clone, Debug)]
+/// A customer account. Not `Debug`: it holds the password hash.
+#[derive(Clone)]
 pub struct UserAccountRow {
     pub id: Uuid,
     pub email: String,

@@ -43,8 +43,8 @@ pub enum OAuthPurpose {
     Reverify { user_id: Uuid, session_id: Uuid },
 }
 
-/// A started flow.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A started flow. Not `Debug`: it holds the PKCE verifier.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingOAuth {
     /// As the configuration spells it.
     pub provider: String,
