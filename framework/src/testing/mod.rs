@@ -5,6 +5,7 @@
 //! [`unique_name`].
 
 pub mod oauth;
+pub mod probe;
 pub mod smtp;
 
 use sqlx::postgres::PgPoolOptions;

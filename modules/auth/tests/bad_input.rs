@@ -7,80 +7,50 @@
 mod common;
 
 use helium_auth::rpc::pb::*;
-use tonic::{Code, Request};
+use helium_framework::probe_rpc;
+use helium_framework::testing::probe::{Outcome, server_faults};
 
 use common::*;
 
 const PASSWORD: &str = "long enough pw";
 
-/// `message` with `authorization: Bearer <token>` when a token is given.
-fn with_token<T>(message: T, token: Option<&str>) -> Request<T> {
-    match token {
-        Some(token) => authorized(message, token),
-        None => Request::new(message),
-    }
-}
-
-/// Calls `$method` and records its name and the status code of a refusal.
-macro_rules! probe {
-    ($outcomes:ident, $client:expr, $method:ident, $message:expr, $token:expr) => {
-        let outcome = $client.$method(with_token($message, $token)).await;
-        $outcomes.push((
-            stringify!($method),
-            outcome.err().map(|status| status.code()),
-        ));
-    };
-}
-
-/// The calls that went wrong on the server's side: `(rpc, code)`.
-fn server_faults(outcomes: &[(&'static str, Option<Code>)]) -> Vec<(&'static str, Code)> {
-    outcomes
-        .iter()
-        .filter_map(|(rpc, code)| code.map(|code| (*rpc, code)))
-        .filter(|(_, code)| matches!(code, Code::Internal | Code::Unknown))
-        .collect()
-}
-
 /// Calls every customer RPC with its empty message, carrying `token`. `SignOut` comes last,
 /// since with a valid token it ends the session the others use.
-async fn probe_every_rpc(
-    harness: &Harness,
-    token: Option<&str>,
-) -> Vec<(&'static str, Option<Code>)> {
+async fn probe_every_rpc(harness: &Harness, token: Option<&str>) -> Vec<Outcome> {
     let mut auth = harness.auth.clone();
     let mut account = harness.account.clone();
     let mut outcomes = Vec::new();
 
-    probe!(
+    probe_rpc!(
         outcomes,
         auth,
         request_registration,
         RequestRegistrationRequest::default(),
         token
     );
-    probe!(
+    probe_rpc!(
         outcomes,
         auth,
         complete_registration,
         CompleteRegistrationRequest::default(),
         token
     );
-    probe!(outcomes, auth, sign_in, SignInRequest::default(), token);
-    probe!(
+    probe_rpc!(outcomes, auth, sign_in, SignInRequest::default(), token);
+    probe_rpc!(
         outcomes,
         auth,
         complete_sign_in,
         CompleteSignInRequest::default(),
         token
     );
-    probe!(
+    probe_rpc!(
         outcomes,
         auth,
         refresh_session,
         RefreshSessionRequest::default(),
         token
     );
-    probe!(
+    probe_rpc!(
         outcomes,
         auth,
         request_password_reset,
@@ -88,22 +58,22 @@ async fn probe_every_rpc(
         token
     );
     let reset = CompletePasswordResetRequest::default();
-    probe!(outcomes, auth, complete_password_reset, reset, token);
-    probe!(
+    probe_rpc!(outcomes, auth, complete_password_reset, reset, token);
+    probe_rpc!(
         outcomes,
         auth,
         begin_o_auth,
         BeginOAuthRequest::default(),
         token
     );
-    probe!(
+    probe_rpc!(
         outcomes,
         auth,
         complete_o_auth,
         CompleteOAuthRequest::default(),
         token
     );
-    probe!(
+    probe_rpc!(
         outcomes,
         auth,
         confirm_email_change,
@@ -111,21 +81,21 @@ async fn probe_every_rpc(
         token
     );
 
-    probe!(
+    probe_rpc!(
         outcomes,
         account,
         get_profile,
         GetProfileRequest::default(),
         token
     );
-    probe!(
+    probe_rpc!(
         outcomes,
         account,
         list_sessions,
         ListSessionsRequest::default(),
         token
     );
-    probe!(
+    probe_rpc!(
         outcomes,
         account,
         revoke_session,
@@ -133,65 +103,65 @@ async fn probe_every_rpc(
         token
     );
     let enrolment = BeginMfaEnrollmentRequest::default();
-    probe!(outcomes, account, begin_mfa_enrollment, enrolment, token);
+    probe_rpc!(outcomes, account, begin_mfa_enrollment, enrolment, token);
     let confirmation = ConfirmMfaEnrollmentRequest::default();
-    probe!(
+    probe_rpc!(
         outcomes,
         account,
         confirm_mfa_enrollment,
         confirmation,
         token
     );
-    probe!(
+    probe_rpc!(
         outcomes,
         account,
         disable_mfa,
         DisableMfaRequest::default(),
         token
     );
-    probe!(
+    probe_rpc!(
         outcomes,
         account,
         list_login_methods,
         ListLoginMethodsRequest::default(),
         token
     );
-    probe!(
+    probe_rpc!(
         outcomes,
         account,
         begin_link_o_auth,
         BeginLinkOAuthRequest::default(),
         token
     );
-    probe!(
+    probe_rpc!(
         outcomes,
         account,
         complete_link_o_auth,
         CompleteLinkOAuthRequest::default(),
         token
     );
-    probe!(
+    probe_rpc!(
         outcomes,
         account,
         unlink_login_method,
         UnlinkLoginMethodRequest::default(),
         token
     );
-    probe!(
+    probe_rpc!(
         outcomes,
         account,
         reverify,
         ReverifyRequest::default(),
         token
     );
-    probe!(
+    probe_rpc!(
         outcomes,
         account,
         change_password,
         ChangePasswordRequest::default(),
         token
     );
-    probe!(
+    probe_rpc!(
         outcomes,
         account,
         request_email_change,
@@ -199,14 +169,14 @@ async fn probe_every_rpc(
         token
     );
     let regeneration = RegenerateRecoveryCodesRequest::default();
-    probe!(
+    probe_rpc!(
         outcomes,
         account,
         regenerate_recovery_codes,
         regeneration,
         token
     );
-    probe!(
+    probe_rpc!(
         outcomes,
         account,
         sign_out,
@@ -257,50 +227,50 @@ async fn oversized_fields_are_refused_as_the_callers_mistake() {
         email: huge_email.clone(),
         referral_code: Some(huge.clone()),
     };
-    probe!(outcomes, auth, request_registration, registration, None);
+    probe_rpc!(outcomes, auth, request_registration, registration, None);
     let completion = CompleteRegistrationRequest {
         token: huge.clone(),
         password: huge.clone(),
         device: huge.clone(),
     };
-    probe!(outcomes, auth, complete_registration, completion, None);
+    probe_rpc!(outcomes, auth, complete_registration, completion, None);
     let sign_in = SignInRequest {
         email: "huge@example.com".into(),
         password: huge.clone(),
         device: huge.clone(),
     };
-    probe!(outcomes, auth, sign_in, sign_in, None);
+    probe_rpc!(outcomes, auth, sign_in, sign_in, None);
     let refresh = RefreshSessionRequest {
         refresh_token: huge.clone(),
     };
-    probe!(outcomes, auth, refresh_session, refresh, None);
+    probe_rpc!(outcomes, auth, refresh_session, refresh, None);
     let oauth = CompleteOAuthRequest {
         provider: huge.clone(),
         state: huge.clone(),
         code: huge.clone(),
         device: huge.clone(),
     };
-    probe!(outcomes, auth, complete_o_auth, oauth, None);
+    probe_rpc!(outcomes, auth, complete_o_auth, oauth, None);
     let revoke = RevokeSessionRequest {
         session_id: huge.clone(),
     };
-    probe!(outcomes, account, revoke_session, revoke, token);
+    probe_rpc!(outcomes, account, revoke_session, revoke, token);
     let unlink = UnlinkLoginMethodRequest {
         method: huge.clone(),
         reverification_token: huge.clone(),
     };
-    probe!(outcomes, account, unlink_login_method, unlink, token);
+    probe_rpc!(outcomes, account, unlink_login_method, unlink, token);
     let reverify = ReverifyRequest {
         password: huge.clone(),
         mfa_code: Some(huge.clone()),
         oauth: None,
     };
-    probe!(outcomes, account, reverify, reverify, token);
+    probe_rpc!(outcomes, account, reverify, reverify, token);
     let email_change = RequestEmailChangeRequest {
         new_email: huge_email,
         reverification_token: huge.clone(),
     };
-    probe!(outcomes, account, request_email_change, email_change, token);
+    probe_rpc!(outcomes, account, request_email_change, email_change, token);
 
     // Assert: every call refused, none as the server's fault, and the session still works.
     assert!(

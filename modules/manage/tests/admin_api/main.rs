@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod audit_log;
+mod bad_input;
 mod customer_mfa;
 mod customers;
 mod invitation_revocation;
