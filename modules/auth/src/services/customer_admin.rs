@@ -1,5 +1,6 @@
 //! Customer accounts as admins see them: searching, viewing one account's state, banning and
-//! lifting a ban, and removing a second factor during a verified account recovery.
+//! lifting a ban, and, during a verified account recovery, removing a second factor or sending
+//! a password-reset link.
 //!
 //! These services keep the account's own rules: what a ban does, which states allow which
 //! change, what a search may ask for. Who may call them is the caller's business: the `manage`
@@ -15,14 +16,18 @@ use helium_mailer::SecurityEvent;
 use uuid::Uuid;
 
 use super::email;
+use super::password_reset::send_reset_link;
+use super::registration::claim_resend_slot;
 use super::session::{RevokeAllSessions, SessionService};
 use crate::cache::AuthCache;
 use crate::config::AuthConfig;
 use crate::entities::db::customer_admin::{
     self, CustomerRow, CustomerSummaryRow, FindCustomerRow, SearchCustomerRows, UnbanAccount,
 };
+use crate::entities::db::email_link::LinkPurpose;
 use crate::entities::db::mfa::disable_mfa;
 use crate::entities::db::session::{ListActiveSessions, SessionRow};
+use crate::entities::redis::resend::ResendSlots;
 use crate::entities::redis::session::SessionMarkers;
 
 /// The most accounts one search page may hold. A support screen shows a few dozen at most, and
@@ -171,11 +176,21 @@ pub struct CustomerBanned {
     pub sessions_ended: usize,
 }
 
+/// Emails the account's owner a password-reset link, the one `RequestPasswordReset` sends.
+///
+/// For an owner who cannot ask for it themselves, or whose requests are being refused by the
+/// shield's limits. The link goes to the account's address only, never to the admin, so an
+/// admin cannot take an account over with it.
+pub struct SendPasswordReset {
+    pub id: Uuid,
+}
+
 #[derive(Clone)]
 pub struct CustomerAdminService {
     db: DatabaseProcessor,
     configs: ConfigStore,
     sessions: SessionService,
+    resend: ResendSlots,
 }
 
 impl CustomerAdminService {
@@ -187,12 +202,14 @@ impl CustomerAdminService {
         configs: ConfigStore,
         cache: AuthCache,
     ) -> Self {
+        let resend = ResendSlots::new(redis.clone());
         let markers = SessionMarkers::new(redis);
         let sessions = SessionService::new(db.clone(), markers, configs.clone(), cache);
         Self {
             db,
             configs,
             sessions,
+            resend,
         }
     }
 
@@ -383,6 +400,39 @@ impl Processor<RemoveCustomerMfa> for CustomerAdminService {
         tracing::info!(user_id = %account.id, sessions_ended, "customer MFA removed by an admin");
         Ok(CustomerMfaRemoved { sessions_ended })
     }
+}
+
+impl Processor<SendPasswordReset> for CustomerAdminService {
+    type Output = ();
+    type Error = ServiceError;
+
+    async fn process(&self, input: SendPasswordReset) -> Result<(), ServiceError> {
+        let config: AuthConfig = self.configs.load().await.map_err(ServiceError::internal)?;
+        let account = self.find(input.id).await?;
+        if account.banned_at.is_some() {
+            return Err(banned_cannot_reset(account.id));
+        }
+
+        // The same slot a customer's own request takes, so owner and support together cannot
+        // send more than one link per `resend_interval`.
+        claim_resend_slot(
+            &self.resend,
+            &config,
+            &account.email,
+            LinkPurpose::PasswordReset,
+        )
+        .await?;
+        send_reset_link(&self.db, &config, account.id, &account.email).await?;
+        tracing::info!(user_id = %account.id, "password-reset link sent by an admin");
+        Ok(())
+    }
+}
+
+/// The refusal of a reset link for a banned account, which could not sign in with it anyway.
+pub fn banned_cannot_reset(id: Uuid) -> ServiceError {
+    ServiceError::FailedPrecondition(format!(
+        "customer {id} is banned; lift the ban before sending a password-reset link"
+    ))
 }
 
 /// The refusal of an MFA removal on an account without MFA, for callers that find it out first.

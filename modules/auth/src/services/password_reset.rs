@@ -7,6 +7,7 @@ use helium_framework::error::ServiceError;
 use helium_framework::processor::{DatabaseProcessor, Processor};
 use helium_framework::tokens::{random_secret, secret_hash};
 use helium_shield::services::{AdmitEmailRequest, Shield};
+use uuid::Uuid;
 
 use super::email::{self, LinkEmail};
 use super::registration::{claim_resend_slot, usable_account_link};
@@ -17,6 +18,38 @@ use crate::entities::db::email_link::{self, LinkPurpose};
 use crate::entities::db::user_account::{self, FindUserByEmail};
 use crate::entities::redis::resend::ResendSlots;
 use crate::password;
+
+/// Stores a new reset link for the account `user_id` and queues its email to `email`, both
+/// or neither: the link exists exactly when its email will be sent.
+pub(crate) async fn send_reset_link(
+    db: &DatabaseProcessor,
+    config: &AuthConfig,
+    user_id: Uuid,
+    email: &str,
+) -> Result<(), ServiceError> {
+    let token = random_secret();
+    let lifetime = config.email_provider.magic_link_expire_after.0;
+    let mut transaction = db.pool().begin().await?;
+    email_link::insert_link(
+        &mut transaction,
+        &secret_hash(&token),
+        LinkPurpose::PasswordReset,
+        email,
+        Some(user_id),
+        None,
+        Utc::now() + seconds(lifetime),
+    )
+    .await?;
+
+    let link = config.frontend.password_reset_link(&token);
+    let message = LinkEmail {
+        link: &link,
+        lifetime_secs: lifetime,
+    };
+    email::queue_password_reset(&mut transaction, config, email, &message).await?;
+    transaction.commit().await?;
+    Ok(())
+}
 
 pub struct RequestPasswordReset {
     pub email: String,
@@ -84,27 +117,7 @@ impl Processor<RequestPasswordReset> for PasswordResetService {
             return Ok(());
         }
 
-        let token = random_secret();
-        let lifetime = config.email_provider.magic_link_expire_after.0;
-        let mut transaction = self.db.pool().begin().await?;
-        email_link::insert_link(
-            &mut transaction,
-            &secret_hash(&token),
-            LinkPurpose::PasswordReset,
-            &account.email,
-            Some(account.id),
-            None,
-            Utc::now() + seconds(lifetime),
-        )
-        .await?;
-        let link = config.frontend.password_reset_link(&token);
-        let message = LinkEmail {
-            link: &link,
-            lifetime_secs: lifetime,
-        };
-        email::queue_password_reset(&mut transaction, &config, &account.email, &message).await?;
-        transaction.commit().await?;
-        Ok(())
+        send_reset_link(&self.db, &config, account.id, &account.email).await
     }
 }
 

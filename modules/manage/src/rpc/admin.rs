@@ -18,7 +18,8 @@ use crate::services::audit_log::{AuditLogFilter, AuditLogService, ListAuditLogRe
 use crate::services::credential::{AuthenticateRequest, CredentialService};
 use crate::services::customer::{
     BanCustomerRequest, CustomerService, GetCustomerRequest, RemoveCustomerMfaRequest,
-    SearchCustomersRequest, UnbanCustomerRequest, VerificationNote,
+    SearchCustomersRequest, SendCustomerPasswordResetRequest, UnbanCustomerRequest,
+    VerificationNote,
 };
 use crate::services::invitation::{
     CreateInvitationRequest, InvitationService, ListInvitationsRequest, RevokeInvitationRequest,
@@ -349,6 +350,24 @@ impl AdminService for AdminRpc {
         Ok(Response::new(pb::RemoveCustomerMfaResponse {
             sessions_ended: u32::try_from(removed.sessions_ended).unwrap_or(u32::MAX),
         }))
+    }
+
+    async fn send_customer_password_reset(
+        &self,
+        request: Request<pb::SendCustomerPasswordResetRequest>,
+    ) -> Result<Response<pb::SendCustomerPasswordResetResponse>, Status> {
+        let grant = self
+            .authenticate(&request)
+            .await?
+            .authorize::<permission::SendCustomerPasswordReset>()?;
+        let input = request.get_ref();
+        let id = convert::uuid("customer_id", &input.customer_id)?;
+        let note = VerificationNote::parse(&input.verification_note)?;
+
+        let send = SendCustomerPasswordResetRequest { grant, id, note };
+        self.customers.process(send).await?;
+
+        Ok(Response::new(pb::SendCustomerPasswordResetResponse {}))
     }
 
     async fn change_admin_role(

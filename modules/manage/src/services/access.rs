@@ -38,6 +38,8 @@ pub enum AdminAction {
     UnbanCustomer,
     /// Remove a customer's authenticator and recovery codes during a verified recovery.
     RemoveCustomerMfa,
+    /// Email a customer a password-reset link during a verified recovery.
+    SendCustomerPasswordReset,
     /// Give another admin a different role.
     ChangeAdminRole,
     /// List the invitations not yet accepted.
@@ -47,7 +49,7 @@ pub enum AdminAction {
 }
 
 impl AdminAction {
-    pub const ALL: [AdminAction; 14] = [
+    pub const ALL: [AdminAction; 15] = [
         Self::RotateOwnCredential,
         Self::ViewAdmins,
         Self::CreateAdmin,
@@ -59,6 +61,7 @@ impl AdminAction {
         Self::BanCustomer,
         Self::UnbanCustomer,
         Self::RemoveCustomerMfa,
+        Self::SendCustomerPasswordReset,
         Self::ChangeAdminRole,
         Self::ViewInvitations,
         Self::RevokeInvitation,
@@ -96,6 +99,9 @@ impl AdminRole {
             // ban: audited with how the identity was verified, announced to the customer, and
             // it neither reveals nor sets a credential. A bot cannot verify anyone.
             AdminAction::RemoveCustomerMfa => self != AdminRole::SupportBot,
+            // The link goes to the account's own address, so it gives the admin nothing; like
+            // an MFA removal it follows a verification a bot cannot make.
+            AdminAction::SendCustomerPasswordReset => self != AdminRole::SupportBot,
         }
     }
 }
@@ -120,6 +126,7 @@ pub mod permission {
     pub struct BanCustomer;
     pub struct UnbanCustomer;
     pub struct RemoveCustomerMfa;
+    pub struct SendCustomerPasswordReset;
     pub struct ChangeAdminRole;
     pub struct ViewInvitations;
     pub struct RevokeInvitation;
@@ -156,6 +163,9 @@ pub mod permission {
     }
     impl Permission for RemoveCustomerMfa {
         const ACTION: AdminAction = AdminAction::RemoveCustomerMfa;
+    }
+    impl Permission for SendCustomerPasswordReset {
+        const ACTION: AdminAction = AdminAction::SendCustomerPasswordReset;
     }
     impl Permission for ChangeAdminRole {
         const ACTION: AdminAction = AdminAction::ChangeAdminRole;
@@ -285,6 +295,7 @@ impl fmt::Display for AdminAction {
             Self::BanCustomer => "ban customers",
             Self::UnbanCustomer => "unban customers",
             Self::RemoveCustomerMfa => "remove customers' two-factor authentication",
+            Self::SendCustomerPasswordReset => "send customers password-reset links",
             Self::ChangeAdminRole => "change admin roles",
             Self::ViewInvitations => "view admin invitations",
             Self::RevokeInvitation => "revoke admin invitations",
@@ -358,6 +369,8 @@ mod tests {
             assert_eq!(role.may(AdminAction::BanCustomer), person, "{role}");
             assert_eq!(role.may(AdminAction::UnbanCustomer), person, "{role}");
             assert_eq!(role.may(AdminAction::RemoveCustomerMfa), person, "{role}");
+            let reset = AdminAction::SendCustomerPasswordReset;
+            assert_eq!(role.may(reset), person, "{role}");
         }
     }
 

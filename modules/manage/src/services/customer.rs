@@ -1,5 +1,5 @@
-//! Customer accounts from the admin side: search, view, ban and unban, and removing MFA
-//! during a verified recovery.
+//! Customer accounts from the admin side: search, view, ban and unban, and, during a verified
+//! recovery, removing MFA or sending a password-reset link.
 //!
 //! The accounts belong to the auth module, so every operation here is a call to its
 //! [`CustomerAdminService`]; this module adds who may do it and the audit log.
@@ -18,7 +18,7 @@
 use helium_auth::services::customer_admin::{
     self as auth, BanCustomer, BanReason, CustomerAdminService, CustomerBanned, CustomerDetails,
     CustomerFilter, CustomerMfaRemoved, CustomerPage, GetCustomer, RemoveCustomerMfa,
-    SearchCustomers, UnbanCustomer,
+    SearchCustomers, SendPasswordReset, UnbanCustomer,
 };
 use helium_framework::error::ServiceError;
 use helium_framework::processor::{DatabaseProcessor, Processor};
@@ -78,6 +78,12 @@ impl VerificationNote {
 
 pub struct RemoveCustomerMfaRequest {
     pub grant: Grant<permission::RemoveCustomerMfa>,
+    pub id: Uuid,
+    pub note: VerificationNote,
+}
+
+pub struct SendCustomerPasswordResetRequest {
+    pub grant: Grant<permission::SendCustomerPasswordReset>,
     pub id: Uuid,
     pub note: VerificationNote,
 }
@@ -189,6 +195,28 @@ impl Processor<RemoveCustomerMfaRequest> for CustomerService {
 
         self.customers
             .process(RemoveCustomerMfa { id: input.id })
+            .await
+    }
+}
+
+impl Processor<SendCustomerPasswordResetRequest> for CustomerService {
+    type Output = ();
+    type Error = ServiceError;
+
+    async fn process(&self, input: SendCustomerPasswordResetRequest) -> Result<(), ServiceError> {
+        if self.current(input.id).await?.ban.is_some() {
+            return Err(auth::banned_cannot_reset(input.id));
+        }
+
+        // Written first, like a ban's: see the module's documentation.
+        let mut entry = input
+            .grant
+            .audit("customer.password_reset.send", customer_target(input.id));
+        entry.note = Some(input.note.0);
+        self.record(&entry).await?;
+
+        self.customers
+            .process(SendPasswordReset { id: input.id })
             .await
     }
 }

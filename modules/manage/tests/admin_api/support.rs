@@ -171,7 +171,7 @@ impl TestApi {
     }
 
     /// The token of the newest link emailed to `to`.
-    async fn emailed_token(&self, to: &str) -> String {
+    pub async fn emailed_token(&self, to: &str) -> String {
         let emails = self.emails().await;
         let email = emails.iter().rev().find(|email| email.to == to).unwrap();
         let start = email.text_body.find("token=").unwrap() + "token=".len();
