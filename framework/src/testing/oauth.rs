@@ -138,6 +138,8 @@ struct Inner {
     unavailable: bool,
     /// Every token request's form, for tests that check what the client sent.
     token_requests: Vec<HashMap<String, String>>,
+    /// Characters of filler added to every profile, as a broken or hostile provider might.
+    profile_padding: usize,
 }
 
 /// The fake provider on a random local port.
@@ -200,6 +202,11 @@ impl FakeOAuthServer {
     /// Makes the token endpoint answer 503 (or work again).
     pub fn set_unavailable(&self, unavailable: bool) {
         self.lock().unavailable = unavailable;
+    }
+
+    /// Adds a `padding` field of `characters` characters to every profile answer.
+    pub fn pad_profiles(&self, characters: usize) {
+        self.lock().profile_padding = characters;
     }
 
     /// The forms of all token requests so far.
@@ -407,7 +414,7 @@ async fn userinfo(
     let Some((provider, user)) = bearer_user(&server, &slug, &headers) else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
-    let body = match provider {
+    let mut body = match provider {
         FakeProvider::Google => json!({
             "sub": user.subject,
             "name": user.name,
@@ -446,6 +453,10 @@ async fn userinfo(
             "mfa_enabled": false,
         }),
     };
+    let padding = server.lock().profile_padding;
+    if padding > 0 {
+        body["padding"] = Value::String("x".repeat(padding));
+    }
     Json(body).into_response()
 }
 

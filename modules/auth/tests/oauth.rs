@@ -535,6 +535,32 @@ async fn a_provider_that_is_down_is_unavailable_not_internal() {
 }
 
 #[tokio::test]
+async fn a_profile_too_large_to_read_is_unavailable_and_creates_nothing() {
+    // Arrange: profiles of a little over a mebibyte, the most Helium reads.
+    let mut oauth = oauth().await;
+    oauth.fake.pad_profiles(1024 * 1024);
+
+    // Act
+    let status = oauth
+        .sign_in_as(FakeProvider::Google, &FakeUser::verified("big@example.com"))
+        .await
+        .unwrap_err();
+
+    // Assert
+    assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+    assert_eq!(account_count(&oauth).await, 0);
+
+    // A profile with some padding, but within the bound, is read as usual.
+    oauth.fake.pad_profiles(64 * 1024);
+    oauth
+        .sign_in_as(FakeProvider::Google, &FakeUser::verified("big@example.com"))
+        .await
+        .unwrap();
+    assert_eq!(account_count(&oauth).await, 1);
+    oauth.finish().await;
+}
+
+#[tokio::test]
 async fn unknown_providers_are_refused_with_the_configured_ones_named() {
     let mut oauth = oauth_with(|config| config.oauth_providers.providers.truncate(2)).await;
 

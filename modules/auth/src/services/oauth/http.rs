@@ -11,6 +11,9 @@ use std::time::Duration;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long connecting to a provider may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The largest answer read from a provider. Token and profile answers are a few kilobytes; a
+/// provider that sends more is broken or hostile, and is not allowed to fill the memory.
+const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
@@ -18,6 +21,8 @@ pub enum HttpError {
     Request(#[from] reqwest::Error),
     #[error("the provider's response could not be rebuilt: {0}")]
     Response(#[from] http::Error),
+    #[error("the provider's response is larger than {MAX_RESPONSE_BYTES} bytes")]
+    TooLarge,
 }
 
 /// Builds the client for provider calls: bounded in time, and following no redirects, so a
@@ -41,7 +46,7 @@ pub async fn send(
     request: oauth2::HttpRequest,
 ) -> Result<oauth2::HttpResponse, HttpError> {
     let request = reqwest::Request::try_from(request)?;
-    let response = client.execute(request).await?;
+    let mut response = client.execute(request).await?;
     let mut builder = http::Response::builder()
         .status(response.status())
         .version(response.version());
@@ -53,6 +58,18 @@ pub async fn send(
                 .map(|(name, value)| (name.clone(), value.clone())),
         );
     }
-    let body = response.bytes().await?;
-    Ok(builder.body(body.to_vec())?)
+    let body = read_body(&mut response).await?;
+    Ok(builder.body(body)?)
+}
+
+/// The body of `response`, refused once it grows past [`MAX_RESPONSE_BYTES`].
+pub async fn read_body(response: &mut reqwest::Response) -> Result<Vec<u8>, HttpError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(HttpError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }

@@ -39,6 +39,9 @@ pub enum ProfileError {
     /// No answer, or an answer that is not a success: the provider is the problem.
     #[error("the provider did not answer the profile request: {0}")]
     Unreachable(#[from] reqwest::Error),
+    /// An answer too large to read, or one that is not the JSON expected.
+    #[error("the provider's profile could not be read: {0}")]
+    Unreadable(String),
     /// A success without the fields Helium needs.
     #[error("the provider's profile lacks a stable account id")]
     NoSubject,
@@ -195,14 +198,17 @@ async fn get_json<T: serde::de::DeserializeOwned>(
     url: &str,
     access_token: &str,
 ) -> Result<T, ProfileError> {
-    let response = client
+    let mut response = client
         .get(url)
         .bearer_auth(access_token)
         .header(reqwest::header::ACCEPT, "application/json")
         .send()
         .await?
         .error_for_status()?;
-    Ok(response.json().await?)
+    let body = super::http::read_body(&mut response)
+        .await
+        .map_err(|error| ProfileError::Unreadable(error.to_string()))?;
+    serde_json::from_slice(&body).map_err(|error| ProfileError::Unreadable(error.to_string()))
 }
 
 fn non_empty(subject: String) -> Result<String, ProfileError> {
