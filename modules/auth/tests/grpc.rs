@@ -6,13 +6,17 @@
 mod common;
 
 use helium_auth::config::AuthConfig;
+use helium_auth::entities::redis::session::SessionMarkers;
 use helium_auth::rpc::pb::*;
+use helium_auth::services::session::{MAX_ACTIVE_SESSIONS, SessionService, StartSession};
 use helium_framework::config::{ModuleConfig, Seconds};
+use helium_framework::processor::{DatabaseProcessor, Processor};
 use helium_framework::redis::RedisConnection;
 use helium_framework::testing::{redis_url, unique_name};
 use helium_framework::tokens::JwtCodec;
 use helium_mailer::events::SendEmail;
 use tonic::Code;
+use uuid::Uuid;
 
 use common::*;
 
@@ -421,6 +425,45 @@ async fn sessions_can_be_listed_revoked_one_by_one_and_signed_out() {
     assert!(listed.iter().all(|session| !session.ip_address.is_empty()));
     assert_eq!(phone_after.unwrap_err().code(), Code::Unauthenticated);
     assert_eq!(laptop_after.unwrap_err().code(), Code::Unauthenticated);
+    harness.db.drop_database().await;
+}
+
+#[tokio::test]
+async fn starting_a_session_beyond_the_limit_ends_the_least_recently_used() {
+    // Arrange: a customer signed in by registration, then on as many more devices as the
+    // limit allows, started directly so that no password is hashed a hundred times.
+    let mut harness = harness().await;
+    let registered = harness.register("busy@example.com", "long enough pw").await;
+    let oldest = registered.session.unwrap();
+    let user_id = Uuid::parse_str(&registered.user_id).unwrap();
+    let sessions = SessionService::new(
+        DatabaseProcessor::from_pool(harness.db.pool.clone()),
+        SessionMarkers::new(harness.redis.clone()),
+        harness.configs.clone(),
+        harness.cache.clone(),
+    );
+    harness.profile(&oldest.access_token).await.unwrap();
+
+    // Act
+    let mut newest = None;
+    for device in 0..MAX_ACTIVE_SESSIONS {
+        let start = StartSession {
+            user_id,
+            device: format!("device {device}"),
+            ip_address: "192.0.2.7".into(),
+        };
+        newest = Some(sessions.process(start).await.unwrap());
+    }
+
+    // Assert: the first session ended at once; the list holds exactly the limit.
+    let newest = newest.unwrap();
+    let refused = harness.profile(&oldest.access_token).await.unwrap_err();
+    assert_eq!(refused.code(), Code::Unauthenticated);
+    let request = authorized(ListSessionsRequest {}, &newest.access_token);
+    let listed = harness.account.list_sessions(request).await.unwrap();
+    let listed = listed.into_inner().sessions;
+    assert_eq!(listed.len(), usize::try_from(MAX_ACTIVE_SESSIONS).unwrap());
+    assert!(listed.iter().all(|session| session.id != oldest.session_id));
     harness.db.drop_database().await;
 }
 

@@ -17,8 +17,8 @@ use crate::cache::AuthCache;
 use crate::config::AuthConfig;
 use crate::entities::db::session::{
     FindSession, InsertSession, IsSessionActive, ListActiveSessions,
-    RevokeOtherSessions as RevokeOtherRows, RevokeSessionRow, RevokeUserSessions,
-    RotateRefreshToken, SessionRow,
+    RevokeOtherSessions as RevokeOtherRows, RevokeSessionRow, RevokeSessionsBeyond,
+    RevokeUserSessions, RotateRefreshToken, SessionRow,
 };
 use crate::entities::db::user_account::FindUserById;
 use crate::entities::redis::session::{
@@ -54,6 +54,11 @@ pub struct Caller {
     pub user_id: Uuid,
     pub session_id: Uuid,
 }
+
+/// The most sessions one account keeps active. Starting one more ends the least recently used,
+/// so every session an account has shows in `ListSessions`, and a script that signs in again
+/// and again cannot pile up rows without bound.
+pub const MAX_ACTIVE_SESSIONS: i64 = 100;
 
 pub struct StartSession {
     pub user_id: Uuid,
@@ -178,6 +183,16 @@ impl Processor<StartSession> for SessionService {
             .process(live)
             .await
             .map_err(ServiceError::internal)?;
+
+        let beyond = RevokeSessionsBeyond {
+            user_id: row.user_id,
+            keep: MAX_ACTIVE_SESSIONS,
+        };
+        let ended = self.db.process(beyond).await?;
+        if !ended.is_empty() {
+            tracing::info!(user_id = %row.user_id, ended = ended.len(), "oldest sessions ended");
+            self.forget(ended).await?;
+        }
 
         let (access_token, access_expires_at) = Self::access_token(&config, row.user_id, row.id)?;
         Ok(IssuedSession {

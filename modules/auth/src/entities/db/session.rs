@@ -56,6 +56,13 @@ pub struct RevokeOtherSessions {
     pub keep: Uuid,
 }
 
+/// Revokes the active sessions of an account beyond the `keep` most recently used. Returns
+/// their ids.
+pub struct RevokeSessionsBeyond {
+    pub user_id: Uuid,
+    pub keep: i64,
+}
+
 /// Whether a session is neither revoked nor expired.
 pub struct IsSessionActive {
     pub id: Uuid,
@@ -168,6 +175,27 @@ impl Processor<RevokeOtherSessions> for DatabaseProcessor {
         sqlx::query_scalar!(
             "UPDATE auth.session SET revoked_at = now()
              WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL
+             RETURNING id",
+            input.user_id,
+            input.keep,
+        )
+        .fetch_all(self.pool())
+        .await
+    }
+}
+
+impl Processor<RevokeSessionsBeyond> for DatabaseProcessor {
+    type Output = Vec<Uuid>;
+    type Error = sqlx::Error;
+
+    async fn process(&self, input: RevokeSessionsBeyond) -> Result<Self::Output, Self::Error> {
+        sqlx::query_scalar!(
+            "UPDATE auth.session SET revoked_at = now()
+             WHERE id IN (SELECT id FROM auth.session
+                          WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now()
+                          ORDER BY last_used_at DESC, id DESC
+                          OFFSET $2)
+               AND revoked_at IS NULL
              RETURNING id",
             input.user_id,
             input.keep,
