@@ -1,6 +1,8 @@
 //! The `mailer` configuration: the SMTP server to deliver through.
 
 use helium_framework::config::{FieldError, ModuleConfig, SecretString, validate};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject as _;
 use serde::{Deserialize, Serialize};
 
 /// The port where SMTP servers speak TLS from the first byte ("SMTPS").
@@ -19,6 +21,10 @@ pub struct MailerConfig {
     /// Upgrade the connection with STARTTLS (port 587). When false, port 465 uses implicit
     /// TLS and any other port sends in the clear, which only suits a relay on the same host.
     pub starttls: bool,
+    /// A certificate authority to trust besides the public ones, in PEM: the private CA of a
+    /// company relay. Optional, so documents written without it keep working.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_certificate: Option<String>,
 }
 
 /// How the connection to the SMTP server is protected.
@@ -51,6 +57,7 @@ impl ModuleConfig for MailerConfig {
             password: SecretString::default(),
             sender: "noreply@your-domain.com".to_owned(),
             starttls: true,
+            ca_certificate: None,
         }
     }
 
@@ -65,7 +72,24 @@ impl ModuleConfig for MailerConfig {
                 "username and password must be given together or both left empty",
             ));
         }
-        validate::email("sender", &self.sender)
+        validate::email("sender", &self.sender)?;
+        if let Some(pem) = &self.ca_certificate {
+            validate_certificate(pem)?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks that `pem` holds exactly one certificate, so a pasting mistake is reported when the
+/// configuration is saved rather than when the first email fails.
+fn validate_certificate(pem: &str) -> Result<(), FieldError> {
+    let mut certificates = CertificateDer::pem_slice_iter(pem.as_bytes());
+    match (certificates.next(), certificates.next()) {
+        (Some(Ok(_)), None) => Ok(()),
+        _ => Err(FieldError::new(
+            "ca_certificate",
+            "must be one certificate in PEM (-----BEGIN CERTIFICATE----- ...)",
+        )),
     }
 }
 
@@ -95,6 +119,24 @@ mod tests {
 
         assert_eq!(config.security(), SmtpSecurity::ImplicitTls);
     }
+
+    #[test]
+    fn a_ca_certificate_must_be_pem() {
+        let garbage = MailerConfig {
+            ca_certificate: Some("my company CA".to_owned()),
+            ..MailerConfig::defaults()
+        };
+        let pem = MailerConfig {
+            ca_certificate: Some(TEST_CA.to_owned()),
+            ..MailerConfig::defaults()
+        };
+
+        assert_eq!(garbage.validate().unwrap_err().field, "ca_certificate");
+        assert!(pem.validate().is_ok());
+    }
+
+    /// A CA certificate in PEM, the one the workspace's TLS test servers use.
+    const TEST_CA: &str = include_str!("../../../framework/src/testing/tls/ca.pem");
 
     #[test]
     fn bad_sender_and_port_are_named() {

@@ -28,24 +28,23 @@ async fn fixture() -> Fixture {
         sender: "noreply@helium.test".to_owned(),
         ..MailerConfig::defaults()
     };
-    fixture_for(smtp, config, false).await
+    fixture_for(smtp, config).await
 }
 
-/// A delivery to `smtp` with `config`, trusting the test CA when `trust_test_ca` is set.
-async fn fixture_for(smtp: FakeSmtpServer, config: MailerConfig, trust_test_ca: bool) -> Fixture {
+/// A delivery to `smtp` with `config`.
+async fn fixture_for(smtp: FakeSmtpServer, config: MailerConfig) -> Fixture {
     let db = TestDatabase::create().await;
     let redis = RedisConnection::with_prefix(&redis_url(), &unique_name("test")).unwrap();
     let configs = ConfigStore::new(db.pool.clone(), redis.clone());
     configs.save(&config).await.unwrap();
-    let mut delivery = MailDelivery::new(configs, redis);
-    if trust_test_ca {
-        delivery = delivery.trusting(TEST_CA_PEM);
-    }
+    let delivery = MailDelivery::new(configs, redis);
     Fixture { db, smtp, delivery }
 }
 
-/// A configuration that logs in to `smtp` at `host` over TLS (STARTTLS unless `port` is 465).
-fn tls_config(smtp: &FakeSmtpServer, host: &str) -> MailerConfig {
+/// A configuration that logs in to `smtp` at `host` over TLS (STARTTLS unless `port` is 465),
+/// trusting the test CA as a company's private CA when `trust_test_ca` is set.
+fn tls_config(smtp: &FakeSmtpServer, host: &str, trust_test_ca: bool) -> MailerConfig {
+    let ca_certificate = trust_test_ca.then(|| String::from_utf8(TEST_CA_PEM.to_vec()).unwrap());
     MailerConfig {
         host: host.to_owned(),
         port: smtp.port(),
@@ -53,6 +52,7 @@ fn tls_config(smtp: &FakeSmtpServer, host: &str) -> MailerConfig {
         password: "smtp-password".into(),
         sender: "noreply@helium.test".to_owned(),
         starttls: smtp.port() != IMPLICIT_TLS_PORT,
+        ca_certificate,
     }
 }
 
@@ -168,8 +168,8 @@ async fn an_undecodable_job_is_a_permanent_failure() {
 #[tokio::test]
 async fn with_starttls_the_message_and_the_login_travel_encrypted() {
     let smtp = FakeSmtpServer::start_with(SmtpTls::StartTls).await;
-    let config = tls_config(&smtp, "localhost");
-    let fixture = fixture_for(smtp, config, true).await;
+    let config = tls_config(&smtp, "localhost", true);
+    let fixture = fixture_for(smtp, config).await;
 
     fixture
         .delivery
@@ -193,9 +193,9 @@ async fn with_starttls_the_message_and_the_login_travel_encrypted() {
 async fn on_port_465_the_connection_is_tls_from_the_first_byte() {
     // Implicit TLS is chosen by the port number, so this server must listen on 465 itself.
     let smtp = FakeSmtpServer::start_at(SmtpTls::Implicit, IMPLICIT_TLS_PORT).await;
-    let config = tls_config(&smtp, "127.0.0.1");
+    let config = tls_config(&smtp, "127.0.0.1", true);
     assert!(!config.starttls);
-    let fixture = fixture_for(smtp, config, true).await;
+    let fixture = fixture_for(smtp, config).await;
 
     fixture
         .delivery
@@ -214,8 +214,8 @@ async fn on_port_465_the_connection_is_tls_from_the_first_byte() {
 /// fails as a transient error with nothing received.
 async fn assert_starttls_delivery_refused(tls: SmtpTls, trust_test_ca: bool) {
     let smtp = FakeSmtpServer::start_with(tls).await;
-    let config = tls_config(&smtp, "localhost");
-    let fixture = fixture_for(smtp, config, trust_test_ca).await;
+    let config = tls_config(&smtp, "localhost", trust_test_ca);
+    let fixture = fixture_for(smtp, config).await;
 
     let error = fixture
         .delivery

@@ -31,29 +31,16 @@ type Transport = AsyncSmtpTransport<Tokio1Executor>;
 pub struct MailDelivery {
     configs: ConfigStore,
     redis: RedisConnection,
-    /// Certificate authorities trusted besides the public ones (PEM).
-    extra_roots: Vec<Vec<u8>>,
     transport: Mutex<Option<(MailerConfig, Transport)>>,
 }
 
 impl MailDelivery {
-    /// Delivers through the configured server, trusting the public certificate authorities
-    /// (the Mozilla set built in, so the container needs no CA bundle).
     pub fn new(configs: ConfigStore, redis: RedisConnection) -> Self {
         Self {
             configs,
             redis,
-            extra_roots: Vec::new(),
             transport: Mutex::new(None),
         }
-    }
-
-    /// Also trusts the certificate authority in `pem`: a private CA that signed the SMTP
-    /// server's certificate, as in tests. An unreadable certificate fails each delivery as a
-    /// permanent error naming the problem.
-    pub fn trusting(mut self, pem: &[u8]) -> Self {
-        self.extra_roots.push(pem.to_vec());
-        self
     }
 
     /// The transport for the current configuration, built on first use or after a change.
@@ -64,8 +51,7 @@ impl MailDelivery {
         {
             return Ok(transport.clone());
         }
-        let transport =
-            build_transport(config, &self.extra_roots).map_err(HandlerError::Permanent)?;
+        let transport = build_transport(config).map_err(HandlerError::Permanent)?;
         *cached = Some((config.clone(), transport.clone()));
         Ok(transport)
     }
@@ -122,10 +108,10 @@ impl Processor<IncomingMessage> for MailDelivery {
 /// The transport `config` describes. With STARTTLS the upgrade is required, not attempted: a
 /// server that does not offer it gets nothing, rather than the message and the password in
 /// the clear.
-fn build_transport(config: &MailerConfig, extra_roots: &[Vec<u8>]) -> anyhow::Result<Transport> {
+fn build_transport(config: &MailerConfig) -> anyhow::Result<Transport> {
     let tls = match config.security() {
-        SmtpSecurity::StartTls => Tls::Required(tls_parameters(&config.host, extra_roots)?),
-        SmtpSecurity::ImplicitTls => Tls::Wrapper(tls_parameters(&config.host, extra_roots)?),
+        SmtpSecurity::StartTls => Tls::Required(tls_parameters(config)?),
+        SmtpSecurity::ImplicitTls => Tls::Wrapper(tls_parameters(config)?),
         SmtpSecurity::Plaintext => Tls::None,
     };
     let mut builder = Transport::builder_dangerous(&config.host)
@@ -141,11 +127,12 @@ fn build_transport(config: &MailerConfig, extra_roots: &[Vec<u8>]) -> anyhow::Re
     Ok(builder.build())
 }
 
-/// Certificate checks for `host`: the public authorities plus `extra_roots`.
-fn tls_parameters(host: &str, extra_roots: &[Vec<u8>]) -> anyhow::Result<TlsParameters> {
-    let mut parameters = TlsParameters::builder(host.to_owned());
-    for pem in extra_roots {
-        parameters = parameters.add_root_certificate(Certificate::from_pem(pem)?);
+/// Certificate checks for the configured host: the public authorities (the Mozilla list,
+/// built in, so the container needs no CA bundle) and the configured private one, if any.
+fn tls_parameters(config: &MailerConfig) -> anyhow::Result<TlsParameters> {
+    let mut parameters = TlsParameters::builder(config.host.clone());
+    if let Some(pem) = &config.ca_certificate {
+        parameters = parameters.add_root_certificate(Certificate::from_pem(pem.as_bytes())?);
     }
     Ok(parameters.build_rustls()?)
 }
