@@ -29,6 +29,7 @@ fn action_of(call: &str) -> Option<AdminAction> {
         "`UnbanCustomer`" => AdminAction::UnbanCustomer,
         "`RemoveCustomerMfa`" => AdminAction::RemoveCustomerMfa,
         "`SendCustomerPasswordReset`" => AdminAction::SendCustomerPasswordReset,
+        "`EndCustomerSessions`" => AdminAction::EndCustomerSessions,
         other => panic!("the matrix documents a call this test does not know: {other}"),
     };
     Some(action)

@@ -176,6 +176,12 @@ pub struct CustomerBanned {
     pub sessions_ended: usize,
 }
 
+/// Ends every session of an account, access tokens included, without suspending it: for an
+/// owner who lost a device or suspects someone else is signed in. Answers how many it ended.
+pub struct EndCustomerSessions {
+    pub id: Uuid,
+}
+
 /// Emails the account's owner a password-reset link, the one `RequestPasswordReset` sends.
 ///
 /// For an owner who cannot ask for it themselves, or whose requests are being refused by the
@@ -399,6 +405,23 @@ impl Processor<RemoveCustomerMfa> for CustomerAdminService {
             .await?;
         tracing::info!(user_id = %account.id, sessions_ended, "customer MFA removed by an admin");
         Ok(CustomerMfaRemoved { sessions_ended })
+    }
+}
+
+impl Processor<EndCustomerSessions> for CustomerAdminService {
+    type Output = usize;
+    type Error = ServiceError;
+
+    async fn process(&self, input: EndCustomerSessions) -> Result<usize, ServiceError> {
+        let account = self.find(input.id).await?;
+        let sessions_ended = self
+            .sessions
+            .process(RevokeAllSessions {
+                user_id: account.id,
+            })
+            .await?;
+        tracing::info!(user_id = %account.id, sessions_ended, "customer sessions ended by an admin");
+        Ok(sessions_ended)
     }
 }
 

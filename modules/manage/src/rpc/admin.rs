@@ -17,9 +17,9 @@ use crate::services::admin_account::{
 use crate::services::audit_log::{AuditLogFilter, AuditLogService, ListAuditLogRequest};
 use crate::services::credential::{AuthenticateRequest, CredentialService};
 use crate::services::customer::{
-    BanCustomerRequest, CustomerService, GetCustomerRequest, RemoveCustomerMfaRequest,
-    SearchCustomersRequest, SendCustomerPasswordResetRequest, UnbanCustomerRequest,
-    VerificationNote,
+    BanCustomerRequest, CustomerService, EndCustomerSessionsRequest, GetCustomerRequest,
+    RemoveCustomerMfaRequest, SearchCustomersRequest, SendCustomerPasswordResetRequest,
+    UnbanCustomerRequest, VerificationNote,
 };
 use crate::services::invitation::{
     CreateInvitationRequest, InvitationService, ListInvitationsRequest, RevokeInvitationRequest,
@@ -368,6 +368,26 @@ impl AdminService for AdminRpc {
         self.customers.process(send).await?;
 
         Ok(Response::new(pb::SendCustomerPasswordResetResponse {}))
+    }
+
+    async fn end_customer_sessions(
+        &self,
+        request: Request<pb::EndCustomerSessionsRequest>,
+    ) -> Result<Response<pb::EndCustomerSessionsResponse>, Status> {
+        let grant = self
+            .authenticate(&request)
+            .await?
+            .authorize::<permission::EndCustomerSessions>()?;
+        let input = request.get_ref();
+        let id = convert::uuid("customer_id", &input.customer_id)?;
+        let note = VerificationNote::parse(&input.verification_note)?;
+
+        let end = EndCustomerSessionsRequest { grant, id, note };
+        let sessions_ended = self.customers.process(end).await?;
+
+        Ok(Response::new(pb::EndCustomerSessionsResponse {
+            sessions_ended: u32::try_from(sessions_ended).unwrap_or(u32::MAX),
+        }))
     }
 
     async fn change_admin_role(

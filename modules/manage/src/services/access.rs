@@ -40,6 +40,8 @@ pub enum AdminAction {
     RemoveCustomerMfa,
     /// Email a customer a password-reset link during a verified recovery.
     SendCustomerPasswordReset,
+    /// End every session of a customer without a ban.
+    EndCustomerSessions,
     /// Give another admin a different role.
     ChangeAdminRole,
     /// List the invitations not yet accepted.
@@ -49,7 +51,7 @@ pub enum AdminAction {
 }
 
 impl AdminAction {
-    pub const ALL: [AdminAction; 15] = [
+    pub const ALL: [AdminAction; 16] = [
         Self::RotateOwnCredential,
         Self::ViewAdmins,
         Self::CreateAdmin,
@@ -62,6 +64,7 @@ impl AdminAction {
         Self::UnbanCustomer,
         Self::RemoveCustomerMfa,
         Self::SendCustomerPasswordReset,
+        Self::EndCustomerSessions,
         Self::ChangeAdminRole,
         Self::ViewInvitations,
         Self::RevokeInvitation,
@@ -102,6 +105,9 @@ impl AdminRole {
             // The link goes to the account's own address, so it gives the admin nothing; like
             // an MFA removal it follows a verification a bot cannot make.
             AdminAction::SendCustomerPasswordReset => self != AdminRole::SupportBot,
+            // Signing a customer out everywhere is the first answer to "someone else is in my
+            // account": it grants nobody anything, but it is a write, so not for a bot.
+            AdminAction::EndCustomerSessions => self != AdminRole::SupportBot,
         }
     }
 }
@@ -127,6 +133,7 @@ pub mod permission {
     pub struct UnbanCustomer;
     pub struct RemoveCustomerMfa;
     pub struct SendCustomerPasswordReset;
+    pub struct EndCustomerSessions;
     pub struct ChangeAdminRole;
     pub struct ViewInvitations;
     pub struct RevokeInvitation;
@@ -166,6 +173,9 @@ pub mod permission {
     }
     impl Permission for SendCustomerPasswordReset {
         const ACTION: AdminAction = AdminAction::SendCustomerPasswordReset;
+    }
+    impl Permission for EndCustomerSessions {
+        const ACTION: AdminAction = AdminAction::EndCustomerSessions;
     }
     impl Permission for ChangeAdminRole {
         const ACTION: AdminAction = AdminAction::ChangeAdminRole;
@@ -296,6 +306,7 @@ impl fmt::Display for AdminAction {
             Self::UnbanCustomer => "unban customers",
             Self::RemoveCustomerMfa => "remove customers' two-factor authentication",
             Self::SendCustomerPasswordReset => "send customers password-reset links",
+            Self::EndCustomerSessions => "end customers' sessions",
             Self::ChangeAdminRole => "change admin roles",
             Self::ViewInvitations => "view admin invitations",
             Self::RevokeInvitation => "revoke admin invitations",
@@ -371,6 +382,8 @@ mod tests {
             assert_eq!(role.may(AdminAction::RemoveCustomerMfa), person, "{role}");
             let reset = AdminAction::SendCustomerPasswordReset;
             assert_eq!(role.may(reset), person, "{role}");
+            let sign_out = AdminAction::EndCustomerSessions;
+            assert_eq!(role.may(sign_out), person, "{role}");
         }
     }
 

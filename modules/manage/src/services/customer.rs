@@ -17,8 +17,8 @@
 
 use helium_auth::services::customer_admin::{
     self as auth, BanCustomer, BanReason, CustomerAdminService, CustomerBanned, CustomerDetails,
-    CustomerFilter, CustomerMfaRemoved, CustomerPage, GetCustomer, RemoveCustomerMfa,
-    SearchCustomers, SendPasswordReset, UnbanCustomer,
+    CustomerFilter, CustomerMfaRemoved, CustomerPage, EndCustomerSessions, GetCustomer,
+    RemoveCustomerMfa, SearchCustomers, SendPasswordReset, UnbanCustomer,
 };
 use helium_framework::error::ServiceError;
 use helium_framework::processor::{DatabaseProcessor, Processor};
@@ -84,6 +84,12 @@ pub struct RemoveCustomerMfaRequest {
 
 pub struct SendCustomerPasswordResetRequest {
     pub grant: Grant<permission::SendCustomerPasswordReset>,
+    pub id: Uuid,
+    pub note: VerificationNote,
+}
+
+pub struct EndCustomerSessionsRequest {
+    pub grant: Grant<permission::EndCustomerSessions>,
     pub id: Uuid,
     pub note: VerificationNote,
 }
@@ -217,6 +223,26 @@ impl Processor<SendCustomerPasswordResetRequest> for CustomerService {
 
         self.customers
             .process(SendPasswordReset { id: input.id })
+            .await
+    }
+}
+
+impl Processor<EndCustomerSessionsRequest> for CustomerService {
+    type Output = usize;
+    type Error = ServiceError;
+
+    async fn process(&self, input: EndCustomerSessionsRequest) -> Result<usize, ServiceError> {
+        self.current(input.id).await?;
+
+        // Written first, like a ban's: see the module's documentation.
+        let mut entry = input
+            .grant
+            .audit("customer.sessions.end", customer_target(input.id));
+        entry.note = Some(input.note.0);
+        self.record(&entry).await?;
+
+        self.customers
+            .process(EndCustomerSessions { id: input.id })
             .await
     }
 }

@@ -78,6 +78,8 @@ async fn probe_every_rpc(api: &TestApi, token: Option<&str>) -> Vec<Outcome> {
     probe_rpc!(outcomes, admin, remove_customer_mfa, mfa_removal, token);
     let reset = pb::SendCustomerPasswordResetRequest::default();
     probe_rpc!(outcomes, admin, send_customer_password_reset, reset, token);
+    let sign_out = pb::EndCustomerSessionsRequest::default();
+    probe_rpc!(outcomes, admin, end_customer_sessions, sign_out, token);
     let role_change = pb::ChangeAdminRoleRequest::default();
     probe_rpc!(outcomes, admin, change_admin_role, role_change, token);
     let listing = pb::ListAdminInvitationsRequest::default();
@@ -109,7 +111,7 @@ async fn empty_messages_are_refused_as_the_callers_mistake_with_any_token() {
         let outcomes = probe_every_rpc(&api, token).await;
 
         // Assert
-        assert_eq!(outcomes.len(), 18);
+        assert_eq!(outcomes.len(), 19);
         assert_eq!(server_faults(&outcomes), vec![], "with token {token:?}");
     }
     let audit_rows = api.number("SELECT count(*) FROM manage.audit_log").await;

@@ -8,6 +8,7 @@ mod audit_log;
 mod bad_input;
 mod customer_mfa;
 mod customer_password_reset;
+mod customer_sessions;
 mod customers;
 mod invitation_revocation;
 mod invitations;
