@@ -176,6 +176,8 @@ async fn probe_every_rpc(harness: &Harness, token: Option<&str>) -> Vec<Outcome>
         regeneration,
         token
     );
+    let others = SignOutOtherSessionsRequest::default();
+    probe_rpc!(outcomes, account, sign_out_other_sessions, others, token);
     probe_rpc!(
         outcomes,
         account,
@@ -204,7 +206,7 @@ async fn empty_messages_are_refused_as_the_callers_mistake_with_any_token() {
         let outcomes = probe_every_rpc(&harness, token).await;
 
         // Assert
-        assert_eq!(outcomes.len(), 25);
+        assert_eq!(outcomes.len(), 26);
         assert_eq!(server_faults(&outcomes), vec![], "with token {token:?}");
     }
     harness.db.drop_database().await;

@@ -468,6 +468,49 @@ async fn starting_a_session_beyond_the_limit_ends_the_least_recently_used() {
 }
 
 #[tokio::test]
+async fn signing_out_other_sessions_keeps_only_the_callers() {
+    // Arrange: one account on three devices.
+    let mut harness = harness().await;
+    let registered = harness.register("many@example.com", "long enough pw").await;
+    let laptop = registered.session.unwrap();
+    let phone = harness
+        .sign_in("many@example.com", "long enough pw")
+        .await
+        .unwrap();
+    let tablet = harness
+        .sign_in("many@example.com", "long enough pw")
+        .await
+        .unwrap();
+
+    // Act
+    let request = authorized(SignOutOtherSessionsRequest {}, &phone.access_token);
+    let ended = harness
+        .account
+        .sign_out_other_sessions(request)
+        .await
+        .unwrap();
+
+    // Assert: the other two ended, access and refresh alike; the caller's session goes on.
+    assert_eq!(ended.into_inner().sessions_ended, 2);
+    for other in [&laptop, &tablet] {
+        let refused = harness.profile(&other.access_token).await.unwrap_err();
+        assert_eq!(refused.code(), Code::Unauthenticated);
+        let refresh = RefreshSessionRequest {
+            refresh_token: other.refresh_token.clone(),
+        };
+        let refused = harness.auth.refresh_session(refresh).await.unwrap_err();
+        assert_eq!(refused.code(), Code::Unauthenticated);
+    }
+    harness.profile(&phone.access_token).await.unwrap();
+    let request = authorized(ListSessionsRequest {}, &phone.access_token);
+    let listed = harness.account.list_sessions(request).await.unwrap();
+    let listed = listed.into_inner().sessions;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id, phone.session_id);
+    harness.db.drop_database().await;
+}
+
+#[tokio::test]
 async fn another_customers_session_cannot_be_revoked() {
     let mut harness = harness().await;
     let lee = harness

@@ -18,7 +18,9 @@ use crate::services::oauth::{
     ReverifyWithOAuth, UnlinkLoginMethod,
 };
 use crate::services::reverification::{ReverificationService, Reverify};
-use crate::services::session::{Authenticate, Caller, ListSessions, RevokeSession, SessionService};
+use crate::services::session::{
+    Authenticate, Caller, ListSessions, RevokeOtherSessions, RevokeSession, SessionService,
+};
 
 pub struct AccountApi {
     pub(super) sessions: SessionService,
@@ -181,6 +183,21 @@ impl pb::account_service_server::AccountService for AccountApi {
         };
         self.sessions.process(current).await?;
         Ok(Response::new(pb::SignOutResponse {}))
+    }
+
+    async fn sign_out_other_sessions(
+        &self,
+        request: Request<pb::SignOutOtherSessionsRequest>,
+    ) -> Result<Response<pb::SignOutOtherSessionsResponse>, Status> {
+        let caller = self.caller(&request).await?;
+
+        let sessions_ended = self
+            .sessions
+            .process(RevokeOtherSessions { caller })
+            .await?;
+        Ok(Response::new(pb::SignOutOtherSessionsResponse {
+            sessions_ended: u32::try_from(sessions_ended).unwrap_or(u32::MAX),
+        }))
     }
 
     async fn begin_mfa_enrollment(
