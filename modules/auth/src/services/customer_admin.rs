@@ -1,6 +1,6 @@
 //! Customer accounts as admins see them: searching, viewing one account's state, banning and
-//! lifting a ban, and, during a verified account recovery, removing a second factor or sending
-//! a password-reset link.
+//! lifting a ban, signing the owner out everywhere, and, during a verified account recovery,
+//! removing a second factor or sending a password-reset link.
 //!
 //! These services keep the account's own rules: what a ban does, which states allow which
 //! change, what a search may ask for. Who may call them is the caller's business: the `manage`

@@ -1,5 +1,5 @@
-//! Customer accounts from the admin side: search, view, ban and unban, and, during a verified
-//! recovery, removing MFA or sending a password-reset link.
+//! Customer accounts from the admin side: search, view, ban and unban, signing a customer out
+//! everywhere, and, during a verified recovery, removing MFA or sending a password-reset link.
 //!
 //! The accounts belong to the auth module, so every operation here is a call to its
 //! [`CustomerAdminService`]; this module adds who may do it and the audit log.
