@@ -125,8 +125,11 @@ impl ConfigStore {
             .await?
             .ok_or(ConfigError::Missing(C::KEY))?;
         let config = parse(&stored)?;
-        let _: () = redis
-            .set(self.cache_key(C::KEY), stored)
+        // Only if still missing: a copy written meanwhile by a sync is at least as new.
+        let only_if_missing =
+            redis::SetOptions::default().conditional_set(redis::ExistenceCheck::NX);
+        let _: Option<String> = redis
+            .set_options(self.cache_key(C::KEY), stored, only_if_missing)
             .await
             .map_err(crate::redis::RedisError::from)?;
         Ok(config)
@@ -183,7 +186,6 @@ impl ConfigStore {
 
     /// Copies one stored document to Redis, or removes the copy if the document is gone.
     pub async fn sync_key(&self, key: &str) -> Result<(), ConfigError> {
-        self.memory.invalidate();
         let stored = self.stored_json(key).await?;
         let mut redis = self.redis.get().await?;
         let cache_key = self.cache_key(key);
@@ -192,6 +194,9 @@ impl ConfigStore {
             None => redis.del(cache_key).await,
         };
         result.map_err(crate::redis::RedisError::from)?;
+        // Only now: a load that ran while the copy was being replaced read the old one, and
+        // must not keep it. Invalidating first would let it keep it for `MEMORY_MAX_AGE`.
+        self.memory.invalidate();
         Ok(())
     }
 

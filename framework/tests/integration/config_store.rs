@@ -132,6 +132,46 @@ async fn insert_if_missing_keeps_what_is_stored() {
 }
 
 #[tokio::test]
+async fn a_load_racing_a_sync_never_keeps_the_old_copy() {
+    // Arrange: readers loading as fast as they can, as a busy worker's requests do.
+    let fixture = fixture().await;
+    fixture.store.save(&SampleConfig::defaults()).await.unwrap();
+    let stop = CancellationToken::new();
+    let mut readers = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let store = fixture.store.clone();
+        let stop = stop.clone();
+        readers.spawn(async move {
+            while !stop.is_cancelled() {
+                store.load::<SampleConfig>().await.unwrap();
+                tokio::task::yield_now().await;
+            }
+        });
+    }
+
+    for limit in 6..36 {
+        // Act: a hand edit, and the sync a notification would trigger.
+        sqlx::query(
+            "UPDATE application__config
+             SET content = jsonb_set(content, '{limit}', to_jsonb($1::int)) WHERE key = 'sample'",
+        )
+        .bind(i32::try_from(limit).unwrap())
+        .execute(&fixture.db.pool)
+        .await
+        .unwrap();
+        fixture.store.sync_key(SampleConfig::KEY).await.unwrap();
+
+        // Assert: once the sync is done, no reader may have kept the previous value.
+        let loaded = fixture.store.load::<SampleConfig>().await.unwrap();
+        assert_eq!(loaded.limit, limit);
+    }
+
+    stop.cancel();
+    readers.join_all().await;
+    fixture.db.drop_database().await;
+}
+
+#[tokio::test]
 async fn a_hand_edit_in_sql_reaches_the_redis_copy() {
     // Arrange
     let fixture = fixture().await;
