@@ -165,15 +165,15 @@ async fn an_undecodable_job_is_a_permanent_failure() {
     fixture.db.drop_database().await;
 }
 
-#[tokio::test]
-async fn with_starttls_the_message_and_the_login_travel_encrypted() {
-    let smtp = FakeSmtpServer::start_with(SmtpTls::StartTls).await;
-    let config = tls_config(&smtp, "localhost", true);
+/// Delivers one job to `smtp` at `host`, trusting the test CA, and checks that the message
+/// and the login arrived encrypted.
+async fn assert_delivered_encrypted(smtp: FakeSmtpServer, host: &str) {
+    let config = tls_config(&smtp, host, true);
     let fixture = fixture_for(smtp, config).await;
 
     fixture
         .delivery
-        .process(job("mail-tls-1", None))
+        .process(job(&unique_name("mail"), None))
         .await
         .unwrap();
 
@@ -190,24 +190,17 @@ async fn with_starttls_the_message_and_the_login_travel_encrypted() {
 }
 
 #[tokio::test]
+async fn with_starttls_the_message_and_the_login_travel_encrypted() {
+    let smtp = FakeSmtpServer::start_with(SmtpTls::StartTls).await;
+    assert_delivered_encrypted(smtp, "localhost").await;
+}
+
+#[tokio::test]
 async fn on_port_465_the_connection_is_tls_from_the_first_byte() {
-    // Implicit TLS is chosen by the port number, so this server must listen on 465 itself.
+    // Implicit TLS is chosen by the port number (`tls_config` turns STARTTLS off for 465), so
+    // this server must listen on 465 itself.
     let smtp = FakeSmtpServer::start_at(SmtpTls::Implicit, IMPLICIT_TLS_PORT).await;
-    let config = tls_config(&smtp, "127.0.0.1", true);
-    assert!(!config.starttls);
-    let fixture = fixture_for(smtp, config).await;
-
-    fixture
-        .delivery
-        .process(job("mail-tls-2", None))
-        .await
-        .unwrap();
-
-    let received = fixture.smtp.received();
-    assert_eq!(received.len(), 1);
-    assert!(received[0].encrypted);
-    assert_eq!(received[0].username.as_deref(), Some("mailer@helium.test"));
-    fixture.db.drop_database().await;
+    assert_delivered_encrypted(smtp, "127.0.0.1").await;
 }
 
 /// Delivers one job over STARTTLS to a server protected as `tls` says, and checks that it

@@ -46,12 +46,9 @@ pub(crate) fn parse_email(email: &str) -> Result<String, ServiceError> {
     Ok(email.to_owned())
 }
 
-/// The caller's address as an IP, for rate limits. Unknown or unparsable addresses all share
-/// the unspecified address, so they share one limit rather than escaping it.
+/// The caller's address as an IP, for rate limits; see [`helium_shield::services::source_ip`].
 pub(crate) fn ip_of(address: &str) -> std::net::IpAddr {
-    address
-        .parse()
-        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+    helium_shield::services::source_ip(address)
 }
 
 /// A device label: what the caller sent, cut to a sane length, or "unknown device".

@@ -4,11 +4,9 @@
 //! admin has at most one; replacing it ends every session signed in with the old one, because
 //! an access token is accepted only while its `sid` is the admin's current credential id.
 
-use std::net::{IpAddr, Ipv4Addr};
-
 use helium_framework::error::ServiceError;
 use helium_framework::processor::{DatabaseProcessor, Processor};
-use helium_shield::services::{AdmitAddressSignInRequest, Shield};
+use helium_shield::services::{AdmitAddressSignInRequest, Shield, source_ip};
 use uuid::Uuid;
 
 use crate::entities::db::admin_credential::{
@@ -76,11 +74,7 @@ impl CredentialService {
     /// Counts a credential check against its source address's sign-in limit, before the
     /// database is asked, so a flood of guesses is refused cheaply.
     async fn admit(&self, origin: &Origin) -> Result<(), ServiceError> {
-        let address = origin
-            .source_address
-            .as_deref()
-            .and_then(|address| address.parse().ok())
-            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let address = source_ip(origin.source_address.as_deref().unwrap_or_default());
         self.shield
             .process(AdmitAddressSignInRequest { address })
             .await

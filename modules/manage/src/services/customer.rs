@@ -112,6 +112,17 @@ impl CustomerService {
         Ok(())
     }
 
+    /// Writes the audit row of a recovery operation with its note, before the operation itself
+    /// (like a ban's; see the module's documentation).
+    async fn record_noted(
+        &self,
+        mut entry: NewAuditEntry,
+        note: VerificationNote,
+    ) -> Result<(), ServiceError> {
+        entry.note = Some(note.0);
+        self.record(&entry).await
+    }
+
     async fn current(&self, id: Uuid) -> Result<CustomerDetails, ServiceError> {
         self.customers.process(GetCustomer { id }).await
     }
@@ -192,12 +203,10 @@ impl Processor<RemoveCustomerMfaRequest> for CustomerService {
             return Err(auth::mfa_not_on(input.id));
         }
 
-        // Written first, like a ban's: see the module's documentation.
-        let mut entry = input
+        let entry = input
             .grant
             .audit("customer.mfa.remove", customer_target(input.id));
-        entry.note = Some(input.note.0);
-        self.record(&entry).await?;
+        self.record_noted(entry, input.note).await?;
 
         self.customers
             .process(RemoveCustomerMfa { id: input.id })
@@ -214,12 +223,10 @@ impl Processor<SendCustomerPasswordResetRequest> for CustomerService {
             return Err(auth::banned_cannot_reset(input.id));
         }
 
-        // Written first, like a ban's: see the module's documentation.
-        let mut entry = input
+        let entry = input
             .grant
             .audit("customer.password_reset.send", customer_target(input.id));
-        entry.note = Some(input.note.0);
-        self.record(&entry).await?;
+        self.record_noted(entry, input.note).await?;
 
         self.customers
             .process(SendPasswordReset { id: input.id })
@@ -234,12 +241,10 @@ impl Processor<EndCustomerSessionsRequest> for CustomerService {
     async fn process(&self, input: EndCustomerSessionsRequest) -> Result<usize, ServiceError> {
         self.current(input.id).await?;
 
-        // Written first, like a ban's: see the module's documentation.
-        let mut entry = input
+        let entry = input
             .grant
             .audit("customer.sessions.end", customer_target(input.id));
-        entry.note = Some(input.note.0);
-        self.record(&entry).await?;
+        self.record_noted(entry, input.note).await?;
 
         self.customers
             .process(EndCustomerSessions { id: input.id })

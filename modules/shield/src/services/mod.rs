@@ -39,9 +39,18 @@ mod email;
 mod shield;
 mod sign_in;
 
+use std::net::{IpAddr, Ipv4Addr};
+
 pub use email::AdmitEmailRequest;
 pub use shield::Shield;
 pub use sign_in::{
     AdmitAddressSignInRequest, AdmitSignInRequest, FailedSignIn, RecordFailedSignInRequest,
     RecordSuccessfulSignInRequest,
 };
+
+/// A caller's address, as the transport reported it, as the IP the per-address limits key on.
+/// Unknown or unparsable addresses all become the unspecified address, so they share one limit
+/// rather than escaping it.
+pub fn source_ip(address: &str) -> IpAddr {
+    address.parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
